@@ -1,0 +1,148 @@
+"""Persisting what the recorder collected: one Trace, its Spans, and an audit event for writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import transaction
+from pydantic import BaseModel
+
+from mcp_bridge.models import Span, Trace, TraceOutcome
+from orderdesk_admin import context
+from orderdesk_admin.errors import Forbidden, OperationError
+from orderdesk_admin.redaction import cap, redact
+from orderdesk_admin.tracing import TraceRecorder
+from tenants.actors import Actor
+from tenants.audit import Action, audit
+from tenants.models import AuditOutcome
+
+if TYPE_CHECKING:
+    from mcp_bridge.registry import Operation
+
+RESULT_SUMMARY_LIMIT = 16 * 1024
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _capped_json(value: Any, limit: int) -> Any:
+    """Keep JSON as JSON when it fits; otherwise a truncated text rendering of it."""
+    if value is None:
+        return None
+    data = redact(to_jsonable(value))
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    if len(text.encode()) <= limit:
+        return data
+    return {"truncated": True, "bytes": len(text.encode()), "preview": cap(text, limit - 200)}
+
+
+def _outcome(error: BaseException | None) -> tuple[str, str, str]:
+    if error is None:
+        return TraceOutcome.OK, "", ""
+    if isinstance(error, OperationError):
+        return TraceOutcome.ERROR, error.code, str(error)[:500]
+    return TraceOutcome.CRASH, "crash", f"Unexpected error (request {context.current().request_id})"
+
+
+@transaction.atomic
+def _save(
+    *,
+    op: Operation,
+    actor: Actor,
+    source: str,
+    arguments: dict[str, Any],
+    recorder: TraceRecorder,
+    result: Any,
+    error: BaseException | None,
+    duration_ms: float,
+) -> Trace:
+    outcome, error_code, error_message = _outcome(error)
+    trace = Trace.objects.create(
+        tenant=actor.tenant,
+        operation=op.name,
+        source=source,
+        store_id=recorder.store_id,
+        store_name=recorder.store_name,
+        actor_user=actor.user,
+        actor_key=actor.api_key,
+        actor_label=actor.label[:200],
+        arguments=_capped_json(arguments, RESULT_SUMMARY_LIMIT) or {},
+        outcome=outcome,
+        error_code=error_code,
+        error_message=error_message,
+        result_summary=_capped_json(result, RESULT_SUMMARY_LIMIT),
+        before=_capped_json(recorder.before, settings.TRACE_BODY_LIMIT),
+        after=_capped_json(recorder.after, settings.TRACE_BODY_LIMIT),
+        duration_ms=round(duration_ms, 2),
+        upstream_calls=len(recorder.spans),
+        request_id=context.current().request_id,
+    )
+    Span.objects.bulk_create(
+        Span(
+            trace=trace,
+            seq=seq,
+            method=span.method,
+            path=span.path[:300],
+            query=span.query[:1000],
+            status=span.status,
+            attempt=span.attempt,
+            duration_ms=round(span.duration_ms, 2),
+            tokens_remaining=span.tokens_remaining,
+            retry_reason=span.retry_reason[:40],
+            request_body=span.request_body,
+            response_body=span.response_body,
+            error=span.error[:300],
+            started_at=span.started_at,
+        )
+        for seq, span in enumerate(recorder.spans, start=1)
+    )
+    if isinstance(error, Forbidden):
+        audit(
+            Action.ACCESS_DENIED,
+            actor=actor,
+            target_type="operation",
+            target_id=op.name,
+            outcome=AuditOutcome.DENIED,
+            detail={"operation": op.name, "trace": str(trace.id)},
+        )
+    elif not op.read_only and op.toolset != "stores":
+        # Upstream writes are audited here, once for every interface. Store operations change our
+        # own database and audit themselves in their services (store.created, key.default_store, …).
+        audit(
+            Action.OPERATION,
+            actor=actor,
+            target_type="store" if recorder.store_id else "operation",
+            target_id=recorder.store_id or op.name,
+            target_label=recorder.store_name,
+            outcome=AuditOutcome.SUCCESS if error is None else AuditOutcome.FAILURE,
+            detail={
+                "operation": op.name,
+                "arguments": trace.arguments,
+                "trace": str(trace.id),
+                **({"error": error_message} if error_message else {}),
+            },
+        )
+    transaction.on_commit(lambda: _announce(trace))
+    return trace
+
+
+def _announce(trace: Trace) -> None:
+    from mcp_bridge import broadcast  # Channels push to the live tail; optional at import time
+
+    broadcast.trace_recorded(trace)
+
+
+save_trace = sync_to_async(_save)

@@ -1,0 +1,42 @@
+"""The whole app as one ASGI application, served by uvicorn.
+
+lifespan   -> the MCP app's lifespan (starts the SDK's session manager task group)
+http /mcp  -> the MCP streamable-HTTP app (mcp_bridge.server)
+http *     -> Django (pages, console, sandbox, health)
+websocket  -> Channels consumers (live trace tail), same-origin and signed-in only
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orderdesk_admin.settings")
+
+from django.core.asgi import get_asgi_application
+
+django_app = get_asgi_application()  # before anything that imports models
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from mcp_bridge.server import mcp_http_app  # noqa: E402
+from orderdesk_admin.routing import websocket_urlpatterns  # noqa: E402
+
+MCP_PATH = "/mcp"
+
+
+async def http_router(scope, receive, send):
+    path = scope.get("path", "")
+    if path == MCP_PATH or path.startswith(MCP_PATH + "/"):
+        return await mcp_http_app(scope, receive, send)
+    return await django_app(scope, receive, send)
+
+
+application = ProtocolTypeRouter(
+    {
+        # Django rejects lifespan scopes, and without the MCP lifespan every /mcp request fails with
+        # "Task group is not initialized": the MCP app owns the process lifespan.
+        "lifespan": mcp_http_app,
+        "http": http_router,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,82 @@
+"""Request id and client IP for every request, bound into the core's request context."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from functools import lru_cache
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.http import HttpRequest
+
+from orderdesk_admin import context
+
+
+@lru_cache(maxsize=32)
+def _trusted_networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _is_trusted(ip: str) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in net for net in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def resolve_client_ip(peer: str | None, forwarded_for: str | None) -> str | None:
+    """The client's address: the peer, unless the peer is a trusted proxy.
+
+    Behind trusted proxies we walk X-Forwarded-For from the right and take the first address that is
+    not one of ours; entries further left were written by the client and prove nothing.
+    """
+    if not peer or not _is_trusted(peer) or not forwarded_for:
+        return peer
+    hops: Iterable[str] = reversed([hop.strip() for hop in forwarded_for.split(",") if hop.strip()])
+    for hop in hops:
+        if not _is_trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer
+    return peer
+
+
+def client_ip(request: HttpRequest) -> str:
+    """django-ratelimit's RATELIMIT_IP_META_KEY hook and our audit IP."""
+    return resolve_client_ip(request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")) or ""
+
+
+class RequestContextMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def _context(self, request: HttpRequest) -> context.RequestContext:
+        ctx = context.RequestContext(
+            source="web",
+            request_id=context.clean_request_id(request.headers.get("X-Request-ID")),
+            ip=client_ip(request) or None,
+        )
+        request.request_id = ctx.request_id
+        return ctx
+
+    def __call__(self, request: HttpRequest):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        with context.bind(self._context(request)) as ctx:
+            response = self.get_response(request)
+        response["X-Request-ID"] = ctx.request_id
+        return response
+
+    async def __acall__(self, request: HttpRequest):
+        with context.bind(self._context(request)) as ctx:
+            response = await self.get_response(request)
+        response["X-Request-ID"] = ctx.request_id
+        return response

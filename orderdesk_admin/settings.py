@@ -1,0 +1,347 @@
+"""Settings for OrderDesk Admin, read top to bottom.
+
+Everything comes from the environment (see `.env.example`); nothing is required in development.
+Development defaults: SQLite under `var/`, in-memory cache and channel layer, console e-mail, a
+generated secret key and encryption key kept under `var/`. Production is switched on explicitly:
+`DEBUG=false` demands `SECRET_KEY` and `ENCRYPTION_KEYS`, `DATABASE_URL` selects PostgreSQL with
+Django's connection pool, and `REDIS_URL` moves the cache, rate limits and channel layer to Redis.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from orderdesk_admin.keyring_config import load_encryption_keys
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    """A string setting; `NAME_FILE` (a path) wins over `NAME`, for secrets mounted as files."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text().strip()
+    return os.environ.get(name) or default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if raw.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (os.environ.get(name) or default).split(",") if item.strip()]
+
+
+def _secret_from_var_file(path: Path, generate) -> str:
+    """Development only: a secret generated on first start and kept under var/ (never committed)."""
+    if not path.exists():
+        path.write_text(generate())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# --- Where things live ----------------------------------------------------------------------------
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", True)
+
+# --- Secrets ------------------------------------------------------------------------------------------
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false (50+ random characters).")
+    SECRET_KEY = _secret_from_var_file(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
+
+# The keyring for secrets at rest: "v2:<base64 32 bytes>,v1:<...>", newest first.
+ENCRYPTION_KEYS = load_encryption_keys(env_str("ENCRYPTION_KEYS"), debug=DEBUG, var_dir=VAR_DIR)
+
+# --- Hosts and the public origin -------------------------------------------------------------------
+# SITE_URL is the origin put into e-mailed links and client configuration; the Host header never is.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.hostname:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an http(s) origin such as https://admin.example.com, not {SITE_URL!r}."
+    )
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
+if _site.hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_site.hostname)
+CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
+
+# Addresses of reverse proxies whose X-Forwarded-For we believe (comma list of IPs or CIDRs).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# --- Applications ----------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "orderdesk_admin",
+    "tenants",
+    "stores",
+    "orders",
+    "products",
+    "sandbox",
+    "mcp_bridge",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "orderdesk_admin.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.middleware.SessionLifetimeMiddleware",
+    "tenants.middleware.TenantMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "orderdesk_admin.urls"
+ASGI_APPLICATION = "orderdesk_admin.asgi.application"
+AUTH_USER_MODEL = "tenants.User"
+LOGIN_URL = "tenants:login"
+LOGIN_REDIRECT_URL = "dashboard"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.tenant",
+            ],
+        },
+    },
+]
+
+# --- Database ----------------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        # Django's pool (psycopg_pool) instead of persistent connections: workers share a bounded
+        # set of connections, and a request waits at most 10 s for one before failing cleanly.
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+            "max_size": env_int("DB_POOL_MAX_SIZE", 20),
+            "timeout": 10,
+        }
+    DATABASES = {"default": _db}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            # IMMEDIATE takes the write lock when a transaction starts, so two writers queue on the
+            # busy timeout instead of failing with "database is locked" halfway through.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # Tests use a file too: concurrency tests need real locking, which :memory: lacks.
+            "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, rate limits, channel layer --------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "oda",
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "oda"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "orderdesk_admin.middleware.client_ip"
+# django-ratelimit only lists django-redis and memcached as "supported" (W001), although Django's own
+# RedisCache increments atomically too. Without REDIS_URL it also objects that LocMemCache is not
+# shared between processes (E003): that is the one-process development default, and the README says
+# to set REDIS_URL before running several workers.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+
+# --- Sessions and sign-in ------------------------------------------------------------------------------
+SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute lifetime; TenantMiddleware enforces it server-side too
+SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # htmx gets the token from the page (hx-headers), not from the cookie
+MAGIC_LINK_TTL = env_int("MAGIC_LINK_TTL", 600)
+if not 60 <= MAGIC_LINK_TTL <= 600:
+    raise ImproperlyConfigured("MAGIC_LINK_TTL must be between 60 and 600 seconds.")
+SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
+# Rate limits (django-ratelimit syntax, on the shared cache).
+RATE_MAGIC_LINK_PER_EMAIL = env_str("RATE_MAGIC_LINK_PER_EMAIL", "5/15m")
+RATE_MAGIC_LINK_PER_IP = env_str("RATE_MAGIC_LINK_PER_IP", "20/h")
+RATE_MAGIC_REDEEM_FAILURES_PER_IP = env_str("RATE_MAGIC_REDEEM_FAILURES_PER_IP", "20/h")
+RATE_MCP_AUTH_FAILURES_PER_IP = env_str("RATE_MCP_AUTH_FAILURES_PER_IP", "10/m")
+MCP_TOOL_CALLS_PER_MINUTE = env_int("MCP_TOOL_CALLS_PER_MINUTE", 120)
+
+# --- API keys for agents ---------------------------------------------------------------------------------
+API_KEY_BCRYPT_ROUNDS = env_int("API_KEY_BCRYPT_ROUNDS", 12)
+API_KEY_VERIFY_CACHE_SECONDS = env_int("API_KEY_VERIFY_CACHE_SECONDS", 300)
+
+# --- OrderDesk upstream ------------------------------------------------------------------------------------
+ORDERDESK_DEFAULT_BASE_URL = "https://app.orderdesk.me/api/v2"
+# Hosts a store's base URL may point at (plus SITE_URL's host for the sandbox): no SSRF into the LAN.
+ORDERDESK_ALLOWED_HOSTS = env_list("ORDERDESK_ALLOWED_HOSTS", "app.orderdesk.me")
+SANDBOX_BASE_URL = (env_str("SANDBOX_BASE_URL") or f"{SITE_URL}/sandbox/api/v2").rstrip("/")
+ORDERDESK_CONNECT_TIMEOUT = 5.0
+ORDERDESK_READ_TIMEOUT = 15.0
+ORDERDESK_OPERATION_DEADLINE = 30.0
+TRACE_BODY_LIMIT = 64 * 1024
+TRACE_RETENTION_DAYS = env_int("TRACE_RETENTION_DAYS", 30)
+
+# --- MCP -----------------------------------------------------------------------------------------------
+MCP_ALLOWED_ORIGINS = env_list("MCP_ALLOWED_ORIGINS")
+MCP_RESPONSE_LIMIT = 100 * 1024
+
+# --- E-mail ------------------------------------------------------------------------------------------
+# The environment uses Django's classic names (EMAIL_BACKEND, EMAIL_HOST, …); Django 6.1 configures
+# mail through MAILERS, so they are translated here, passing each backend only the options it takes.
+_email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if _email_backend.endswith("smtp.EmailBackend"):
+    _email_options = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 25),
+        "username": env_str("EMAIL_HOST_USER"),
+        "password": env_str("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "use_ssl": env_bool("EMAIL_USE_SSL", False),
+        "timeout": 10,
+    }
+elif _email_backend.endswith("filebased.EmailBackend"):
+    _email_options = {"file_path": env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
+else:
+    _email_options = {}
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OrderDesk Admin <noreply@localhost>")
+
+# Background work goes through django.tasks; the immediate backend runs it in-process.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+# --- Static files -----------------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+WHITENOISE_USE_FINDERS = DEBUG  # serve straight from app directories in development
+WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- Internationalisation ---------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- HTTP hardening --------------------------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # __Host- cookies are only sent over https, to this exact host, for every path.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if env_bool("SECURE_PROXY_SSL_HEADER", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Logging ---------------------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "redact_secrets": {"()": "orderdesk_admin.logging.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.error": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "httpx": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}

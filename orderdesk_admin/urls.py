@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from orderdesk_admin import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("", include("tenants.urls")),
+    path("stores/", include("stores.urls")),
+    path("sandbox/api/v2/", include("sandbox.urls")),
+    path("", include("mcp_bridge.urls")),
+]

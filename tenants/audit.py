@@ -1,0 +1,83 @@
+"""Writing the audit log. Every state change and security event goes through `audit()`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.db import models
+
+from orderdesk_admin import context
+from orderdesk_admin.redaction import redact
+from tenants.actors import Actor
+from tenants.models import AuditEvent, AuditOutcome, Tenant, User
+
+
+class Action(StrEnum):
+    LINK_REQUESTED = "link.requested"
+    LOGIN_SUCCEEDED = "login.succeeded"
+    LOGIN_FAILED = "login.failed"
+    LOGOUT = "logout"
+    SIGNUP_COMPLETED = "signup.completed"
+    TENANT_CREATED = "tenant.created"
+    STORE_CREATED = "store.created"
+    STORE_UPDATED = "store.updated"
+    STORE_DELETED = "store.deleted"
+    STORE_TESTED = "store.tested"
+    KEY_CREATED = "key.created"
+    KEY_REVOKED = "key.revoked"
+    KEY_DEFAULT_STORE = "key.default_store"
+    KEY_AUTH_FAILED = "key.auth_failed"
+    MEMBER_INVITED = "member.invited"
+    MEMBER_JOINED = "member.joined"
+    MEMBER_ROLE_CHANGED = "member.role_changed"
+    MEMBER_REMOVED = "member.removed"
+    INVITATION_REVOKED = "invitation.revoked"
+    SECRETS_REWRAPPED = "secrets.rewrapped"
+    SANDBOX_SEEDED = "sandbox.seeded"
+    SANDBOX_FAULTS = "sandbox.faults"
+    OPERATION = "operation"  # a write through the registry: detail names it
+    ACCESS_DENIED = "access.denied"
+
+
+def audit(
+    action: Action | str,
+    *,
+    tenant: Tenant | None = None,
+    actor: Actor | None = None,
+    user: User | None = None,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str = "",
+    target_label: str = "",
+    outcome: str = AuditOutcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. IP, request id and interface come from the request context."""
+    ctx = context.current()
+    if actor is not None:
+        tenant = tenant or actor.tenant
+        user = user or actor.user
+    if target is not None:
+        target_type = target_type or target._meta.model_name
+        target_id = target_id or str(target.pk)
+        target_label = target_label or str(target)[:200]
+    return AuditEvent.objects.create(
+        tenant=tenant,
+        actor_user=user,
+        actor_key=actor.api_key if actor else None,
+        actor_label=(actor.label if actor else (user.email if user else ""))[:200],
+        action=str(action),
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label,
+        outcome=outcome,
+        ip=ctx.ip,
+        request_id=ctx.request_id,
+        source=ctx.source,
+        detail=redact(detail or {}),
+    )
+
+
+aaudit = sync_to_async(audit)
