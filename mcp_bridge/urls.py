@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.http import HttpResponse
+from django.urls import path
 
 app_name = "mcp_bridge"
-urlpatterns: list = []
+
+
+def _pending(request, *args, **kwargs):  # replaced as each page lands
+    return HttpResponse("Not built yet", status=501)
+
+
+urlpatterns = [
+    path("console/", _pending, name="console"),
+    path("traces/", _pending, name="trace-list"),
+]

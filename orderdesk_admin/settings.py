@@ -165,6 +165,7 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX_SIZE", 20),
             "timeout": 10,
         }
+    _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}  # parallel runs never collide
     DATABASES = {"default": _db}
 else:
     DATABASES = {
@@ -179,7 +180,8 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # Tests use a file too: concurrency tests need real locking, which :memory: lacks.
-            "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},
+            # One file per test run, so parallel runs on one machine never share a database.
+            "TEST": {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

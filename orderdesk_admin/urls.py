@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from mcp_bridge.views.dashboard import dashboard as dashboard_view
 from orderdesk_admin import views
 
 urlpatterns = [
@@ -8,7 +9,9 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("tenants.urls")),
+    path("keys/", include("tenants.keys.urls")),
     path("stores/", include("stores.urls")),
     path("sandbox/api/v2/", include("sandbox.urls")),
     path("", include("mcp_bridge.urls")),
+    path("", dashboard_view, name="dashboard"),
 ]

@@ -1,0 +1,151 @@
+"""Agent API keys: minting and verifying `odk_<key id>_<secret>`.
+
+Only `bcrypt(secret)` is stored. Verification is one indexed lookup by key id on every call (so a
+revocation or expiry counts on the very next call), and bcrypt runs only when this process has not
+recently verified the same secret for that key: a cache miss. The cache is process-local and holds an
+HMAC of the secret, never the secret, so nothing key-derived leaves the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+import bcrypt
+from django.conf import settings
+from django.utils import timezone
+
+from tenants.actors import Actor
+from tenants.models import ApiKey
+
+KEY_PATTERN = re.compile(r"^odk_(?P<id>[a-z0-9]{12})_(?P<secret>[A-Za-z0-9_-]{43})$")
+# last_used_at is informational; writing it on every call would turn reads into writes.
+LAST_USED_GRANULARITY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class MintedKey:
+    key_id: str
+    raw: str  # shown once, never stored
+    prefix: str
+    secret_hash: str
+
+
+def mint() -> MintedKey:
+    key_id = secrets.token_hex(6)  # 12 lowercase hex characters: the primary key
+    secret = secrets.token_urlsafe(32)  # 256 bits, 43 characters (bcrypt's 72-byte limit is far off)
+    rounds = settings.API_KEY_BCRYPT_ROUNDS
+    return MintedKey(
+        key_id=key_id,
+        raw=f"odk_{key_id}_{secret}",
+        prefix=f"odk_{key_id}_{secret[:4]}",
+        secret_hash=bcrypt.hashpw(secret.encode(), bcrypt.gensalt(rounds)).decode(),
+    )
+
+
+def parse(raw: str) -> tuple[str, str] | None:
+    match = KEY_PATTERN.match(raw or "")
+    return (match["id"], match["secret"]) if match else None
+
+
+@dataclass(frozen=True)
+class _Verified:
+    secret_digest: bytes
+    secret_hash: str
+    until: float
+
+
+_verified: dict[str, _Verified] = {}
+_lock = threading.Lock()
+
+
+def _digest(secret: str) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).digest()
+
+
+def _cached_ok(key: ApiKey, digest: bytes) -> bool:
+    entry = _verified.get(key.pk)
+    return (
+        entry is not None
+        and entry.until > time.monotonic()
+        and entry.secret_hash == key.secret_hash
+        and hmac.compare_digest(entry.secret_digest, digest)
+    )
+
+
+def _remember(key: ApiKey, digest: bytes) -> None:
+    with _lock:
+        _verified[key.pk] = _Verified(
+            digest, key.secret_hash, time.monotonic() + settings.API_KEY_VERIFY_CACHE_SECONDS
+        )
+
+
+def forget(key_id: str) -> None:
+    """Drop a key from this process's verification cache (revocation does not depend on it)."""
+    with _lock:
+        _verified.pop(key_id, None)
+
+
+def _check_secret(key: ApiKey, secret: str) -> bool:
+    return bcrypt.checkpw(secret.encode(), key.secret_hash.encode())
+
+
+def _needs_touch(key: ApiKey) -> bool:
+    return (
+        key.last_used_at is None
+        or (timezone.now() - key.last_used_at).total_seconds() > LAST_USED_GRANULARITY_SECONDS
+    )
+
+
+def _actor(key: ApiKey, allowed: list) -> Actor:
+    return Actor.for_api_key(key, allowed_store_ids=None if key.all_stores else frozenset(allowed))
+
+
+def _lookup():
+    return ApiKey.objects.select_related("tenant")
+
+
+def authenticate(raw: str) -> Actor | None:
+    """The Actor for a presented key, or None for anything that is not a live, matching key."""
+    parsed = parse(raw)
+    if parsed is None:
+        return None
+    key_id, secret = parsed
+    key = _lookup().filter(pk=key_id).first()
+    if key is None or not key.is_active:
+        return None
+    digest = _digest(secret)
+    if not _cached_ok(key, digest):
+        if not _check_secret(key, secret):
+            return None
+        _remember(key, digest)
+    if _needs_touch(key):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    allowed = [] if key.all_stores else list(key.stores.values_list("id", flat=True))
+    return _actor(key, allowed)
+
+
+async def aauthenticate(raw: str) -> Actor | None:
+    """Async twin of `authenticate` for /mcp: bcrypt runs in a thread so the event loop keeps serving."""
+    parsed = parse(raw)
+    if parsed is None:
+        return None
+    key_id, secret = parsed
+    key = await _lookup().filter(pk=key_id).afirst()
+    if key is None or not key.is_active:
+        return None
+    digest = _digest(secret)
+    if not _cached_ok(key, digest):
+        if not await asyncio.to_thread(_check_secret, key, secret):
+            return None
+        _remember(key, digest)
+    if _needs_touch(key):
+        await ApiKey.objects.filter(pk=key.pk).aupdate(last_used_at=timezone.now())
+    allowed = [] if key.all_stores else [pk async for pk in key.stores.values_list("id", flat=True)]
+    return _actor(key, allowed)

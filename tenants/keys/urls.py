@@ -1,0 +1,11 @@
+from django.http import HttpResponse
+from django.urls import path
+
+app_name = "keys"
+
+
+def _pending(request, *args, **kwargs):  # replaced as each page lands
+    return HttpResponse("Not built yet", status=501)
+
+
+urlpatterns = [path("", _pending, name="list")]
