@@ -119,6 +119,9 @@ class MagicLink(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, null=True, blank=True)
     next_url = models.CharField(max_length=300, blank=True)
+    # Sign-up only: the organisation name typed into the form, used when the link is redeemed (nothing
+    # is created before that).
+    tenant_name = models.CharField(max_length=120, blank=True)
     requested_ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
