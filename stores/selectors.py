@@ -7,10 +7,10 @@ import uuid
 from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
 
-from orderdesk_admin import tracing
+from orderdesk_admin import crypto, tracing
 from orderdesk_admin.errors import InvalidInput, NotFound
-from stores.models import Store
-from tenants.actors import Actor
+from stores.models import Store, StoreCredentials
+from tenants.actors import Actor, Permission
 from tenants.models import Tenant
 
 
@@ -29,13 +29,42 @@ def _as_uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-def store_get(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str) -> Store:
-    """One store by our id. Another tenant's store, or one the key may not use, is NotFound."""
+def store_get(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str, for_update: bool = False) -> Store:
+    """One store by our id. Another tenant's store, or one the key may not use, is NotFound.
+
+    `for_update` locks the row (inside the caller's transaction) for a read-modify-write.
+    """
+    actor.require(Permission.READ)
     pk = _as_uuid(str(store_id))
-    store = stores_visible(tenant=tenant, actor=actor).filter(pk=pk).first() if pk else None
+    stores = stores_visible(tenant=tenant, actor=actor)
+    if for_update:
+        stores = stores.select_for_update(of=("self",))
+    store = stores.filter(pk=pk).first() if pk else None
     if store is None:
         raise NotFound("No such store.", field="store")
     return store
+
+
+def store_key_readable(store: Store) -> bool:
+    """Whether the stored API key still decrypts (it will not after a lost keyring version)."""
+    try:
+        store.get_api_key()
+    except crypto.DecryptionError:
+        return False
+    return True
+
+
+def store_credentials(store: Store) -> StoreCredentials:
+    """The credentials for an upstream call. A key that cannot be decrypted is the caller's problem to
+    fix (re-enter it), never a crash: every upstream operation fails with this same message."""
+    try:
+        return store.credentials()
+    except crypto.DecryptionError:
+        raise InvalidInput(
+            f"The API key for store {store.name!r} can no longer be decrypted; re-enter it on the "
+            "store's page.",
+            field="store",
+        ) from None
 
 
 def _describe(stores: list[Store]) -> str:
@@ -77,3 +106,9 @@ def store_for_call(*, tenant: Tenant, actor: Actor, store: str | None) -> Store:
 
 astore_for_call = sync_to_async(store_for_call)
 astore_get = sync_to_async(store_get)
+
+
+def store_list(*, tenant: Tenant, actor: Actor) -> list[Store]:
+    """The stores this actor may see, by name."""
+    actor.require(Permission.READ)
+    return list(stores_visible(tenant=tenant, actor=actor))

@@ -1,11 +1,15 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from stores import views
 
 app_name = "stores"
 
-
-def _pending(request, *args, **kwargs):  # replaced as each page lands
-    return HttpResponse("Not built yet", status=501)
-
-
-urlpatterns = [path("", _pending, name="list")]
+urlpatterns = [
+    path("", views.store_list, name="list"),
+    path("add/", views.store_add, name="add"),
+    path("<uuid:store_id>/", views.store_detail, name="detail"),
+    path("<uuid:store_id>/settings/", views.store_settings, name="settings"),
+    path("<uuid:store_id>/test/", views.store_test, name="test"),
+    path("<uuid:store_id>/edit/", views.store_edit, name="edit"),
+    path("<uuid:store_id>/delete/", views.store_delete, name="delete"),
+]

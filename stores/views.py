@@ -1,0 +1,139 @@
+"""The store pages. Thin: parse input, call selectors and services, pick a template (or a fragment of
+it for htmx requests). Every page also works without JavaScript (plain POST, then a redirect)."""
+
+from __future__ import annotations
+
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from orderdesk_admin.errors import InvalidInput, OperationError
+from orderdesk_admin.http import AppRequest, member_required
+from stores import selectors, services
+from stores.forms import StoreEditForm, StoreForm
+from stores.models import Store
+from tenants.actors import Permission
+
+DETAIL = "stores/store_detail.html"
+FORM = "stores/store_form.html"
+
+
+def _template(request: AppRequest, page: str, fragment: str) -> str:
+    return f"{page}#{fragment}" if request.htmx else page
+
+
+def _go(request: AppRequest, to: str, **kwargs) -> HttpResponse:
+    """After a successful POST: a full redirect, or for htmx a client-side one."""
+    url = reverse(to, kwargs=kwargs)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _sandbox_url(store: Store) -> str | None:
+    if not store.is_sandbox:
+        return None
+    try:
+        return reverse("sandbox-ui:store", kwargs={"store_id": store.pk})
+    except NoReverseMatch:  # the sandbox's fault settings page is not installed
+        return None
+
+
+def _detail_context(request: AppRequest, store: Store, **extra) -> dict:
+    return {
+        "store": store,
+        "can_manage": request.actor.has(Permission.MANAGE_STORES),
+        "key_readable": selectors.store_key_readable(store),
+        "sandbox_url": _sandbox_url(store),
+        **extra,
+    }
+
+
+@require_GET
+@member_required()
+def store_list(request: AppRequest) -> HttpResponse:
+    stores = selectors.store_list(tenant=request.tenant, actor=request.actor)
+    can_manage = request.actor.has(Permission.MANAGE_STORES)
+    return render(request, "stores/store_list.html", {"stores": stores, "can_manage": can_manage})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Permission.MANAGE_STORES)
+def store_add(request: AppRequest) -> HttpResponse:
+    form = StoreForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            store = services.store_register(tenant=request.tenant, actor=request.actor, **form.cleaned_data)
+        except InvalidInput as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, f"Store “{store.name}” added. Test its connection next.")
+            return _go(request, "stores:detail", store_id=store.pk)
+    return render(request, _template(request, FORM, "store-form"), {"form": form, "store": None})
+
+
+@require_GET
+@member_required()
+def store_detail(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    store = selectors.store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    return render(request, DETAIL, _detail_context(request, store))
+
+
+@require_GET
+@member_required()
+async def store_settings(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    """OrderDesk settings and folders: a fragment the detail page loads, or the whole page with them."""
+    store = await selectors.astore_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    details, error = None, ""
+    try:
+        details = await services.store_details(tenant=request.tenant, actor=request.actor, store=store)
+    except OperationError as exc:  # unreachable, rejected credentials, unreadable key: say so
+        error = str(exc)
+    context = await sync_to_async(_detail_context)(request, store, details=details, settings_error=error)
+    return await sync_to_async(render)(request, _template(request, DETAIL, "store-settings"), context)
+
+
+@require_POST
+@member_required(Permission.MANAGE_STORES)
+async def store_test(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    result = await services.store_test(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    if not request.htmx:
+        level = messages.SUCCESS if result.ok else messages.ERROR
+        await sync_to_async(messages.add_message)(request, level, f"Connection test: {result.message}")
+        return redirect("stores:detail", store_id=store_id)
+    context = {"store": result.store, "result": result, "can_manage": True}
+    return await sync_to_async(render)(request, f"{DETAIL}#store-test-result", context)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Permission.MANAGE_STORES)
+def store_edit(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    store = selectors.store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    form = StoreEditForm(request.POST if request.method == "POST" else None, store=store)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.store_update(
+                tenant=request.tenant, actor=request.actor, store_id=store.pk, **form.cleaned_data
+            )
+        except InvalidInput as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, "Store saved.")
+            return _go(request, "stores:detail", store_id=store.pk)
+    return render(request, _template(request, FORM, "store-form"), {"form": form, "store": store})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Permission.MANAGE_STORES)
+def store_delete(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    store = selectors.store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    if request.method == "POST":
+        services.store_delete(tenant=request.tenant, actor=request.actor, store_id=store.pk)
+        messages.success(request, f"Store “{store.name}” deleted.")
+        return _go(request, "stores:list")
+    page = "stores/store_confirm_delete.html"
+    return render(request, _template(request, page, "store-delete-confirm"), {"store": store})

@@ -1,0 +1,108 @@
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from stores import services
+from tenants.actors import Actor
+from tenants.keys import core
+from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
+from tenants.models import Membership
+from tests.stores.factories import StoreFactory, make_api_key
+
+
+def actor_for(user) -> Actor:
+    return Actor.for_membership(Membership.objects.select_related("tenant", "user").get(user=user))
+
+
+def key_actor(tenant, **options) -> Actor:
+    """An Actor exactly as /mcp builds it for a freshly minted key."""
+    _key, raw = make_api_key(tenant, **options)
+    return core.authenticate(raw)
+
+
+def run(coroutine_function, **kwargs):
+    """Call an async service from a sync test (its database work joins the test's transaction)."""
+    return async_to_sync(coroutine_function)(**kwargs)
+
+
+def sign_in(client, user):
+    """force_login plus the timestamps the session-lifetime middleware expects after a real sign-in."""
+    client.force_login(user)
+    session = client.session
+    session[SESSION_AUTH_AT] = session[SESSION_LAST_SEEN] = int(time.time())
+    session.save()
+    return client
+
+
+@pytest.fixture
+def store_factory(db):
+    return StoreFactory
+
+
+@pytest.fixture
+def acme_store(acme):
+    return StoreFactory(
+        tenant=acme, name="Acme Main", orderdesk_store_id="11", api_key="acme-secret-key-1234"
+    )
+
+
+@pytest.fixture
+def globex_store(globex):
+    return StoreFactory(
+        tenant=globex, name="Globex Shop", orderdesk_store_id="77", api_key="globex-secret-key-9876"
+    )
+
+
+class FakeClient:
+    """Stands in for stores.client's OrderDesk client: answers by path, or raises what it is told to."""
+
+    def __init__(self):
+        self.answers: dict[str, object] = {}
+        self.calls: list[tuple[object, str]] = []
+        self.spans: list = []
+
+    async def get(self, creds, path, *, params=None):
+        from orderdesk_admin import tracing
+
+        self.calls.append((creds, path))
+        for span in self.spans:
+            tracing.record_span(span)
+        answer = self.answers[path]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+@pytest.fixture
+def fake_client(monkeypatch):
+    client = FakeClient()
+    monkeypatch.setattr(services, "get_client", lambda: client)
+    return client
+
+
+STORE_ENVELOPE = {
+    "status": "success",
+    "execution_time": "0.1419 seconds",
+    "store": {
+        "id": "11",
+        "name": "Test Store",
+        "settings": {
+            "locale_code": "en_US",
+            "timezone": "America/Los_Angeles",
+            "store_country": "US",
+            "store_email": "shop@example.test",
+            "admin_email": "admin@example.test",
+            "api_key": "upstream-api-key-should-never-leak",
+            "smtp_password": "smtp-password-should-never-leak",
+            "smtp_username": "smtp-user",
+        },
+        "folders": {"21654": "New", "21655": "Prepared", "21656": "Closed", "21657": "Canceled"},
+    },
+}
+TEST_ENVELOPE = {
+    "status": "success",
+    "message": "Connection Successful",
+    "current_date_time": "2015-04-14 22:00:10",
+    "execution_time": "0.0100 seconds",
+}
