@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 import bcrypt
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
@@ -93,7 +94,10 @@ def forget(key_id: str) -> None:
 
 
 def _check_secret(key: ApiKey, secret: str) -> bool:
-    return bcrypt.checkpw(secret.encode(), key.secret_hash.encode())
+    try:
+        return bcrypt.checkpw(secret.encode(), key.secret_hash.encode())
+    except ValueError:  # a damaged hash column refuses the key instead of crashing the request
+        return False
 
 
 def _needs_touch(key: ApiKey) -> bool:
@@ -107,8 +111,17 @@ def _actor(key: ApiKey, allowed: list) -> Actor:
     return Actor.for_api_key(key, allowed_store_ids=None if key.all_stores else frozenset(allowed))
 
 
-def _lookup():
-    return ApiKey.objects.select_related("tenant")
+def _load(key_id: str) -> tuple[ApiKey, list] | None:
+    """The live key with this id and, for a key limited to some stores, their ids; None otherwise.
+
+    One indexed lookup by primary key on every call, so a revocation or expiry counts on the next
+    request. Slicing instead of .first() spares an ORDER BY nobody needs on this hot path.
+    """
+    key = next(iter(ApiKey.objects.select_related("tenant").filter(pk=key_id)[:1]), None)
+    if key is None or not key.is_active:
+        return None
+    allowed = [] if key.all_stores else list(key.stores.values_list("id", flat=True))
+    return key, allowed
 
 
 def authenticate(raw: str) -> Actor | None:
@@ -117,9 +130,10 @@ def authenticate(raw: str) -> Actor | None:
     if parsed is None:
         return None
     key_id, secret = parsed
-    key = _lookup().filter(pk=key_id).first()
-    if key is None or not key.is_active:
+    loaded = _load(key_id)
+    if loaded is None:
         return None
+    key, allowed = loaded
     digest = _digest(secret)
     if not _cached_ok(key, digest):
         if not _check_secret(key, secret):
@@ -127,19 +141,20 @@ def authenticate(raw: str) -> Actor | None:
         _remember(key, digest)
     if _needs_touch(key):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
-    allowed = [] if key.all_stores else list(key.stores.values_list("id", flat=True))
     return _actor(key, allowed)
 
 
 async def aauthenticate(raw: str) -> Actor | None:
-    """Async twin of `authenticate` for /mcp: bcrypt runs in a thread so the event loop keeps serving."""
+    """Async twin of `authenticate` for /mcp: the lookup is one hop to the ORM thread, and bcrypt runs
+    in a worker thread so the event loop keeps serving."""
     parsed = parse(raw)
     if parsed is None:
         return None
     key_id, secret = parsed
-    key = await _lookup().filter(pk=key_id).afirst()
-    if key is None or not key.is_active:
+    loaded = await sync_to_async(_load)(key_id)
+    if loaded is None:
         return None
+    key, allowed = loaded
     digest = _digest(secret)
     if not _cached_ok(key, digest):
         if not await asyncio.to_thread(_check_secret, key, secret):
@@ -147,5 +162,4 @@ async def aauthenticate(raw: str) -> Actor | None:
         _remember(key, digest)
     if _needs_touch(key):
         await ApiKey.objects.filter(pk=key.pk).aupdate(last_used_at=timezone.now())
-    allowed = [] if key.all_stores else [pk async for pk in key.stores.values_list("id", flat=True)]
     return _actor(key, allowed)

@@ -1,11 +1,12 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from tenants.keys import views
 
 app_name = "keys"
 
-
-def _pending(request, *args, **kwargs):  # replaced as each page lands
-    return HttpResponse("Not built yet", status=501)
-
-
-urlpatterns = [path("", _pending, name="list")]
+urlpatterns = [
+    path("", views.key_list, name="list"),
+    path("new/", views.key_create, name="create"),
+    path("<str:key_id>/revoke/", views.key_revoke, name="revoke"),
+    path("<str:key_id>/row/", views.key_row, name="row"),
+]

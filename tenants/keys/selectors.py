@@ -1,0 +1,50 @@
+"""Reading agent API keys: only the tenant's own, and only for owners."""
+
+from __future__ import annotations
+
+from django.db.models import Case, CharField, QuerySet, Value, When
+from django.utils import timezone
+
+from orderdesk_admin.errors import NotFound
+from stores.models import Store
+from tenants.actors import Actor
+from tenants.keys.services import require_key_manager
+from tenants.models import ApiKey, Tenant
+
+
+def _with_status(keys: QuerySet[ApiKey]) -> QuerySet[ApiKey]:
+    """Annotate `status`: revoked wins over expired, which wins over active."""
+    return keys.annotate(
+        status=Case(
+            When(revoked_at__isnull=False, then=Value("revoked")),
+            When(expires_at__lte=timezone.now(), then=Value("expired")),
+            default=Value("active"),
+            output_field=CharField(),
+        )
+    )
+
+
+def keys_for(tenant: Tenant, actor: Actor) -> QuerySet[ApiKey]:
+    """The tenant's keys, newest first, with their stores and creator loaded and `status` set."""
+    require_key_manager(tenant=tenant, actor=actor)
+    keys = ApiKey.objects.filter(tenant=tenant).select_related("created_by").prefetch_related("stores")
+    return _with_status(keys).order_by("-created_at", "pk")
+
+
+def key_get(tenant: Tenant, actor: Actor, key_id: str) -> ApiKey:
+    """One key of the tenant; another tenant's key is NotFound."""
+    key = keys_for(tenant, actor).filter(pk=str(key_id)).first()
+    if key is None:
+        raise NotFound("No such API key.", field="key_id")
+    return key
+
+
+def store_choices(tenant: Tenant, actor: Actor) -> list[tuple[str, str]]:
+    """(id, label) of every store a key of this tenant may be limited to."""
+    require_key_manager(tenant=tenant, actor=actor)
+    return [
+        (str(pk), f"{name} (sandbox)" if sandbox else name)
+        for pk, name, sandbox in Store.objects.filter(tenant=tenant)
+        .order_by("name")
+        .values_list("pk", "name", "is_sandbox")
+    ]

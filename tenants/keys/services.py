@@ -1,0 +1,219 @@
+"""Creating and revoking agent API keys. Every rule lives here, so the pages and the CLI share them.
+
+Only owners manage keys (Permission.MANAGE_KEYS). The raw key is returned once to the caller and
+never stored, logged or audited: the database keeps the key id, a bcrypt hash and a short prefix.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from mcp_bridge.registry import TOOLSETS
+from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound
+from stores.models import Store
+from tenants.actors import Actor, Permission
+from tenants.audit import Action, audit
+from tenants.keys import core
+from tenants.models import ApiKey, ApiKeyScope, Membership, Role, Tenant
+
+logger = logging.getLogger(__name__)
+
+NAME_MAX_LENGTH = 120
+CALLS_PER_MINUTE_MAX = 10_000
+
+
+def require_key_manager(*, tenant: Tenant, actor: Actor) -> None:
+    """Owners of this tenant only; an actor of another tenant is refused outright."""
+    actor.require(Permission.MANAGE_KEYS)
+    if actor.tenant.pk != tenant.pk:
+        raise Forbidden("You do not have access to this tenant.")
+
+
+def _clean_name(name: str) -> str:
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise InvalidInput("Give the key a name, e.g. the agent or machine that will use it.", field="name")
+    if len(cleaned) > NAME_MAX_LENGTH:
+        raise InvalidInput(f"The name can be at most {NAME_MAX_LENGTH} characters.", field="name")
+    return cleaned
+
+
+def _clean_scope(scope: str) -> str:
+    if scope not in ApiKeyScope.values:
+        raise InvalidInput(
+            f"scope must be one of {', '.join(ApiKeyScope.values)}, not {scope!r}.", field="scope"
+        )
+    return scope
+
+
+def _clean_stores(tenant: Tenant, all_stores: bool, store_ids: Iterable[uuid.UUID | str]) -> list[Store]:
+    if all_stores:
+        return []
+    wanted: dict[uuid.UUID, str] = {}
+    for raw in store_ids:
+        try:
+            wanted[uuid.UUID(str(raw))] = str(raw)
+        except ValueError:
+            raise InvalidInput(f"{raw!r} is not a store id.", field="store_ids") from None
+    if not wanted:
+        raise InvalidInput("Choose at least one store, or allow all stores.", field="store_ids")
+    stores = list(Store.objects.filter(tenant=tenant, pk__in=wanted))
+    unknown = sorted(wanted[pk] for pk in wanted.keys() - {s.pk for s in stores})
+    if unknown:
+        # Another tenant's store is reported exactly like a store that does not exist.
+        raise InvalidInput(f"No such store in this tenant: {', '.join(unknown)}.", field="store_ids")
+    return stores
+
+
+def _clean_toolsets(toolsets: Iterable[str]) -> list[str]:
+    chosen = set(toolsets)
+    unknown = sorted(chosen - set(TOOLSETS))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown toolset {', '.join(unknown)}; choose from {', '.join(TOOLSETS)}.", field="toolsets"
+        )
+    return [name for name in TOOLSETS if name in chosen]  # a stable order; [] means all toolsets
+
+
+def _clean_expiry(expires_at: datetime | None) -> datetime | None:
+    if expires_at is None:
+        return None
+    if timezone.is_naive(expires_at):
+        raise InvalidInput("The expiry needs a time zone.", field="expires_at")
+    if expires_at <= timezone.now():
+        raise InvalidInput("The expiry must be in the future.", field="expires_at")
+    return expires_at
+
+
+def _clean_rate(calls_per_minute: int | None) -> int | None:
+    if calls_per_minute is None:
+        return None
+    if not 1 <= calls_per_minute <= CALLS_PER_MINUTE_MAX:
+        raise InvalidInput(
+            f"Calls per minute must be between 1 and {CALLS_PER_MINUTE_MAX:,}; leave it blank for the "
+            f"server default ({settings.MCP_TOOL_CALLS_PER_MINUTE}).",
+            field="calls_per_minute",
+        )
+    return calls_per_minute
+
+
+def key_summary(key: ApiKey, stores: Iterable[Store] = ()) -> dict[str, object]:
+    """What a key may do, in the words the audit log and notification e-mails use. No secret."""
+    return {
+        "key_id": key.pk,
+        "key_prefix": key.prefix,
+        "scope": key.scope,
+        "stores_admin": key.stores_admin,
+        "stores": "all" if key.all_stores else sorted(s.name for s in stores),
+        "toolsets": key.toolsets or "all",
+        "expires_at": key.expires_at.isoformat() if key.expires_at else None,
+        "calls_per_minute": key.calls_per_minute,
+    }
+
+
+def key_create(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    name: str,
+    scope: str,
+    stores_admin: bool = False,
+    all_stores: bool = True,
+    store_ids: Iterable[uuid.UUID | str] = (),
+    toolsets: Iterable[str] = (),
+    expires_at: datetime | None = None,
+    calls_per_minute: int | None = None,
+) -> tuple[ApiKey, str]:
+    """Create an agent key and return it with its raw value `odk_<id>_<secret>`, shown once.
+
+    Invariants: owners only; every store belongs to `tenant`; toolsets are known ([] = all); the
+    expiry is in the future; 1 ≤ calls_per_minute ≤ 10,000 (None = server default).
+    """
+    require_key_manager(tenant=tenant, actor=actor)
+    name = _clean_name(name)
+    scope = _clean_scope(scope)
+    stores = _clean_stores(tenant, all_stores, store_ids)
+    toolsets = _clean_toolsets(toolsets)
+    expires_at = _clean_expiry(expires_at)
+    calls_per_minute = _clean_rate(calls_per_minute)
+    # bcrypt (cost 12 ≈ 0.25 s) runs before the transaction: SQLite takes its write lock when a
+    # transaction starts, and nobody else should wait on a hash.
+    minted = core.mint()
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            id=minted.key_id,
+            tenant=tenant,
+            name=name,
+            prefix=minted.prefix,
+            secret_hash=minted.secret_hash,
+            scope=scope,
+            stores_admin=stores_admin,
+            all_stores=all_stores,
+            toolsets=toolsets,
+            expires_at=expires_at,
+            calls_per_minute=calls_per_minute,
+            created_by=actor.user,
+        )
+        key.stores.set(stores)
+        summary = key_summary(key, stores)
+        audit(Action.KEY_CREATED, actor=actor, target=key, detail=summary)
+        transaction.on_commit(lambda: _notify_owners(tenant, actor, key, "created", summary))
+    return key, minted.raw
+
+
+@transaction.atomic
+def key_revoke(*, tenant: Tenant, actor: Actor, key_id: str) -> ApiKey:
+    """Revoke a key; the very next request with it is refused. Revoking twice changes nothing."""
+    require_key_manager(tenant=tenant, actor=actor)
+    key = ApiKey.objects.filter(tenant=tenant, pk=str(key_id)).first()
+    if key is None:
+        raise NotFound("No such API key.", field="key_id")
+    now = timezone.now()
+    # One conditional UPDATE: two owners revoking at once produce one revocation and one audit row.
+    if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=now):
+        key.revoked_at = now
+        audit(
+            Action.KEY_REVOKED, actor=actor, target=key, detail={"key_id": key.pk, "key_prefix": key.prefix}
+        )
+        transaction.on_commit(
+            lambda: _notify_owners(tenant, actor, key, "revoked", {"key_prefix": key.prefix})
+        )
+    else:
+        key.refresh_from_db(fields=["revoked_at"])
+    # authenticate() reads revoked_at on every call, so this only frees the cache entry early.
+    core.forget(key.pk)
+    return key
+
+
+def _notify_owners(tenant: Tenant, actor: Actor, key: ApiKey, verb: str, summary: dict[str, object]) -> None:
+    """Tell every owner that an agent key changed (ASVS 2.5.5): an unexpected key is worth noticing."""
+    owners = list(
+        Membership.objects.filter(tenant=tenant, role=Role.OWNER).values_list("user__email", flat=True)
+    )
+    if not owners:
+        return
+    lines = [
+        f'{actor.label} {verb} the API key "{key.name}" ({key.prefix}…) in {tenant.name}.',
+        "",
+        *(f"{name}: {value}" for name, value in summary.items() if name != "key_prefix"),
+        "",
+        f"Review your keys at {settings.SITE_URL}/keys/",
+        "If you did not expect this, revoke the key there.",
+    ]
+    message = EmailMessage(
+        subject=f"OrderDesk Admin: API key {verb}: {key.name}",
+        body="\n".join(lines),
+        to=owners,
+    )
+    try:
+        message.send()
+    except Exception:  # the key change already happened; a mail outage must not undo or hide it
+        logger.exception("could not e-mail owners about API key %s", key.prefix)

@@ -1,0 +1,78 @@
+"""/keys/: owners create, list and revoke the API keys their agents use for /mcp.
+
+The raw key exists only in the response to the POST that created it: never in a URL, the session,
+a flash message, a log line or the audit log, and that response is marked `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from orderdesk_admin.errors import InvalidInput
+from orderdesk_admin.http import AppRequest, member_required
+from tenants.actors import Permission
+from tenants.keys import selectors, services
+from tenants.keys.client_config import client_configs, mcp_url
+from tenants.keys.forms import KeyCreateForm
+
+PAGE = "keys/key_list.html"
+
+
+def _form(request: AppRequest, data=None) -> KeyCreateForm:
+    return KeyCreateForm(data, store_choices=selectors.store_choices(request.tenant, request.actor))
+
+
+def _page(request: AppRequest, fragment: str = "", **context) -> HttpResponse:
+    context.setdefault("keys", selectors.keys_for(request.tenant, request.actor))
+    context.setdefault("mcp_url", mcp_url())
+    return render(request, PAGE + (f"#{fragment}" if fragment and request.htmx else ""), context)
+
+
+@require_GET
+@member_required(Permission.MANAGE_KEYS)
+def key_list(request: AppRequest) -> HttpResponse:
+    return _page(request, form=_form(request))
+
+
+@require_POST
+@never_cache  # the success response carries the raw key: no cache may keep it
+@member_required(Permission.MANAGE_KEYS)
+def key_create(request: AppRequest) -> HttpResponse:
+    form = _form(request, request.POST)
+    if form.is_valid():
+        try:
+            key, raw = services.key_create(
+                tenant=request.tenant, actor=request.actor, **form.service_arguments()
+            )
+        except InvalidInput as exc:
+            form.add_service_error(exc)
+        else:
+            configs = client_configs(raw)
+            return _page(request, "key-created", created=key, raw_key=raw, configs=configs)
+    return _page(request, "key-form", form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Permission.MANAGE_KEYS)
+def key_revoke(request: AppRequest, key_id: str) -> HttpResponse:
+    """GET asks for confirmation (a row in place, or the whole page); POST revokes."""
+    if request.method == "POST":
+        services.key_revoke(tenant=request.tenant, actor=request.actor, key_id=key_id)
+        if not request.htmx:
+            return redirect("keys:list")
+        return _page(request, "key-row", key=selectors.key_get(request.tenant, request.actor, key_id))
+    key = selectors.key_get(request.tenant, request.actor, key_id)
+    return _page(request, "key-revoke-confirm", key=key, confirm_key_id=key.pk, form=_form(request))
+
+
+@require_GET
+@member_required(Permission.MANAGE_KEYS)
+def key_row(request: AppRequest, key_id: str) -> HttpResponse:
+    """One row of the list (used to cancel a revocation in place)."""
+    key = selectors.key_get(request.tenant, request.actor, key_id)
+    if not request.htmx:
+        return redirect("keys:list")
+    return _page(request, "key-row", key=key)

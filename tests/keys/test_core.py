@@ -1,0 +1,181 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tenants.keys import core, services
+from tenants.models import ApiKey
+from tests.keys.conftest import actor_for
+
+
+@pytest.fixture
+def bcrypt_calls(monkeypatch):
+    """Counts how often the secret is checked against its bcrypt hash."""
+    calls = []
+    real = core._check_secret
+
+    def counting(key, secret):
+        calls.append(key.pk)
+        return real(key, secret)
+
+    monkeypatch.setattr(core, "_check_secret", counting)
+    return calls
+
+
+@pytest.fixture(autouse=True)
+def _empty_verification_cache():
+    core._verified.clear()
+    yield
+    core._verified.clear()
+
+
+def wrong_secret(raw: str) -> str:
+    key_id, secret = core.parse(raw)
+    flipped = ("A" if secret[0] != "A" else "B") + secret[1:]
+    return f"odk_{key_id}_{flipped}"
+
+
+def test_it_mints_a_256_bit_key_in_the_pinned_format():
+    minted = core.mint()
+    key_id, secret = core.parse(minted.raw)
+    assert minted.raw == f"odk_{key_id}_{secret}"
+    assert minted.key_id == key_id and len(secret) == 43  # 32 bytes, base64url
+    assert minted.prefix == minted.raw[: len(minted.prefix)] and secret not in minted.prefix
+    assert secret not in minted.secret_hash
+
+
+def test_it_authenticates_a_valid_key(alice, acme, make_key):
+    key, raw = make_key(alice, scope="read_write", stores_admin=True, toolsets=["orders"])
+    actor = core.authenticate(raw)
+    assert actor is not None
+    assert actor.tenant == acme
+    assert actor.api_key.pk == key.pk
+    assert actor.user is None
+    assert {p.value for p in actor.permissions} == {"read", "write", "manage_stores"}
+    assert actor.toolsets == frozenset({"orders"})
+    assert actor.allowed_store_ids is None
+
+
+def test_it_grants_only_read_to_a_read_key(alice, make_key):
+    _, raw = make_key(alice, scope="read")
+    assert {p.value for p in core.authenticate(raw).permissions} == {"read"}
+
+
+@pytest.mark.parametrize(
+    "presented",
+    ["", "odk_", "Bearer odk_abc", "odk_ABCDEF012345_" + "a" * 43, "odk_abcdef012345_" + "a" * 42, "x" * 500],
+)
+def test_it_refuses_malformed_keys_without_bcrypt(presented, db, bcrypt_calls):
+    assert core.authenticate(presented) is None
+    assert bcrypt_calls == []
+
+
+def test_it_refuses_an_unknown_key_id_without_bcrypt(db, bcrypt_calls):
+    assert core.authenticate(core.mint().raw) is None
+    assert bcrypt_calls == []
+
+
+def test_it_refuses_a_wrong_secret(alice, make_key):
+    _, raw = make_key(alice)
+    assert core.authenticate(wrong_secret(raw)) is None
+
+
+def test_it_refuses_a_wrong_secret_even_after_a_cached_success(alice, make_key):
+    _, raw = make_key(alice)
+    assert core.authenticate(raw) is not None
+    assert core.authenticate(wrong_secret(raw)) is None
+
+
+def test_it_runs_bcrypt_only_on_a_cache_miss(alice, make_key, bcrypt_calls):
+    key, raw = make_key(alice)
+    for _ in range(5):
+        assert core.authenticate(raw) is not None
+    assert bcrypt_calls == [key.pk]
+
+
+def test_it_runs_bcrypt_again_once_the_cached_verification_expires(alice, make_key, bcrypt_calls, settings):
+    settings.API_KEY_VERIFY_CACHE_SECONDS = 0
+    _, raw = make_key(alice)
+    core.authenticate(raw)
+    core.authenticate(raw)
+    assert len(bcrypt_calls) == 2
+
+
+def test_it_refuses_a_revoked_key_on_the_very_next_call(alice, acme, make_key, bcrypt_calls):
+    key, raw = make_key(alice)
+    assert core.authenticate(raw) is not None  # now cached as verified
+    services.key_revoke(tenant=acme, actor=actor_for(alice), key_id=key.pk)
+    assert core.authenticate(raw) is None
+
+
+def test_it_refuses_a_key_revoked_behind_its_back(alice, make_key):
+    # Another process revoked it: this process's cache was never told, and must not matter.
+    key, raw = make_key(alice)
+    assert core.authenticate(raw) is not None
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    assert core.authenticate(raw) is None
+
+
+def test_it_refuses_an_expired_key(alice, make_key):
+    key, raw = make_key(alice, expires_at=timezone.now() + dt.timedelta(days=1))
+    assert core.authenticate(raw) is not None
+    ApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert core.authenticate(raw) is None
+
+
+def test_it_limits_the_actor_to_the_keys_stores(alice, acme, make_key, store_factory):
+    first, second, _third = (store_factory(tenant=acme) for _ in range(3))
+    _, raw = make_key(alice, all_stores=False, store_ids=[first.pk, second.pk])
+    actor = core.authenticate(raw)
+    assert actor.allowed_store_ids == frozenset({first.pk, second.pk})
+
+
+def test_it_records_last_use_at_most_once_a_minute(alice, make_key):
+    key, raw = make_key(alice)
+    core.authenticate(raw)
+    key.refresh_from_db()
+    first_use = key.last_used_at
+    assert first_use is not None
+    core.authenticate(raw)
+    key.refresh_from_db()
+    assert key.last_used_at == first_use
+
+
+def test_it_refuses_a_key_whose_hash_is_damaged(alice, make_key):
+    key, raw = make_key(alice)
+    ApiKey.objects.filter(pk=key.pk).update(secret_hash="not a bcrypt hash")
+    assert core.authenticate(raw) is None
+
+
+def test_it_does_not_keep_the_secret_in_the_verification_cache(alice, make_key):
+    key, raw = make_key(alice)
+    core.authenticate(raw)
+    secret = core.parse(raw)[1]
+    assert secret.encode() not in core._verified[key.pk].secret_digest
+    assert secret not in repr(core._verified[key.pk])
+
+
+async def test_it_authenticates_asynchronously_with_the_same_rules(
+    committed_db, alice, make_key, bcrypt_calls
+):
+    from asgiref.sync import sync_to_async
+
+    key, raw = await sync_to_async(make_key)(alice)
+    actor = await core.aauthenticate(raw)
+    assert actor is not None and actor.api_key.pk == key.pk
+    assert await core.aauthenticate(raw) is not None
+    assert bcrypt_calls == [key.pk]
+    assert await core.aauthenticate(wrong_secret(raw)) is None
+    await ApiKey.objects.filter(pk=key.pk).aupdate(revoked_at=timezone.now())
+    assert await core.aauthenticate(raw) is None
+    assert await core.aauthenticate("odk_nope") is None
+
+
+async def test_it_limits_stores_asynchronously(committed_db, alice, acme, make_key, store_factory):
+    from asgiref.sync import sync_to_async
+
+    store = await sync_to_async(store_factory)(tenant=acme)
+    await sync_to_async(store_factory)(tenant=acme)
+    _, raw = await sync_to_async(make_key)(alice, all_stores=False, store_ids=[store.pk])
+    actor = await core.aauthenticate(raw)
+    assert actor.allowed_store_ids == frozenset({store.pk})
