@@ -1,6 +1,7 @@
 """The store pages: wiring, fragments, roles, CSRF and tenant isolation."""
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects, assertTemplateUsed
@@ -390,3 +391,18 @@ def test_it_accepts_the_form_csrf_token(csrf_client):
     )
 
     assert response.status_code == 302
+
+
+def test_it_serves_the_async_views_through_the_asgi_handler(async_client, bob, acme_store, fake_client):
+    fake_client.answers["/test"] = TEST_ENVELOPE
+    fake_client.answers["/store"] = STORE_ENVELOPE
+    sign_in(async_client, bob)
+
+    tested = async_to_sync(async_client.post)(url("test", acme_store), headers=HTMX)
+    tested_plain = async_to_sync(async_client.post)(url("test", acme_store))
+    settings_page = async_to_sync(async_client.get)(url("settings", acme_store))
+
+    assertContains(tested, "Connection Successful")
+    assert tested_plain.status_code == 302
+    assertContains(settings_page, "Prepared")
+    assertContains(settings_page, "bob@acme.test")  # the page chrome renders in an async view too
