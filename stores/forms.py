@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 
 from orderdesk_admin.errors import InvalidInput
+from stores import selectors
 from stores.models import Store
 from stores.types import API_KEY_MAX, API_KEY_MIN, BASE_URL_MAX, LABEL_MAX, NAME_MAX
 
@@ -55,9 +56,14 @@ class StoreEditForm(StoreForm):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields["api_key"].required = False
-        self.fields["api_key"].label = "New API key"
-        self.fields["api_key"].help_text = (
+        api_key = self.fields["api_key"]
+        if not selectors.store_key_readable(store):
+            api_key.label = "API key"
+            api_key.help_text = "The stored key can no longer be decrypted: enter the store's API key again."
+            return
+        api_key.required = False
+        api_key.label = "New API key"
+        api_key.help_text = (
             f"Leave blank to keep the current key ending in {store.api_key_last4}."
             if store.api_key_last4
             else "Leave blank to keep the current key."

@@ -406,3 +406,15 @@ def test_it_serves_the_async_views_through_the_asgi_handler(async_client, bob, a
     assert tested_plain.status_code == 302
     assertContains(settings_page, "Prepared")
     assertContains(settings_page, "bob@acme.test")  # the page chrome renders in an async view too
+
+
+def test_it_requires_a_new_key_when_the_stored_one_cannot_be_decrypted(client, bob, acme_store):
+    Store.objects.filter(pk=acme_store.pk).update(api_key_encrypted="v1:garbage")
+    sign_in(client, bob)
+    data = {"name": "Acme Main", "orderdesk_store_id": "11", "api_key": ""}
+
+    assertContains(client.get(url("edit", acme_store)), "enter the store&#x27;s API key again")
+    assertContains(client.post(url("edit", acme_store), data), 'id="id_api_key_error"')
+    client.post(url("edit", acme_store), data | {"api_key": "fresh-key-2468"})
+
+    assert Store.objects.get(pk=acme_store.pk).get_api_key() == "fresh-key-2468"
