@@ -1,0 +1,97 @@
+"""A circuit breaker per (tenant, store): stop calling an OrderDesk store that keeps failing.
+
+Closed: every attempt goes through; 5 consecutive failed attempts (timeouts, connection errors, 5xx)
+open it. Any answer that shows the store is reachable (2xx, 3xx, 4xx, 429) resets the count.
+Open: for 30 s every attempt fails at once with UpstreamUnavailable and no upstream call.
+Half-open: after those 30 s exactly one attempt (the probe) goes through while everyone else still
+fails fast; its success closes the breaker, its failure opens it for another 30 s.
+
+State lives in this process. Per-process is enough: a breaker protects the caller from waiting on a
+dead store, and each process learns that within 5 attempts.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from orderdesk_admin.errors import UpstreamUnavailable
+
+FAILURE_THRESHOLD = 5
+OPEN_SECONDS = 30.0
+
+
+@dataclass
+class _State:
+    failures: int = 0
+    opened_at: float | None = None  # set while open or half-open
+    probing: bool = False  # the half-open probe is in flight
+
+
+class CircuitBreaker:
+    def __init__(
+        self,
+        *,
+        threshold: int = FAILURE_THRESHOLD,
+        open_seconds: float = OPEN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.threshold = threshold
+        self.open_seconds = open_seconds
+        self.clock = clock
+        self._states: dict[Hashable, _State] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, key: Hashable) -> bool:
+        """Permission for one attempt. Returns True when the attempt is the half-open probe (the caller
+        must then report its outcome, or `release` it if no outcome came). Raises UpstreamUnavailable
+        while the circuit is open."""
+        with self._lock:
+            state = self._states.get(key)
+            if state is None or state.opened_at is None:
+                return False
+            remaining = state.opened_at + self.open_seconds - self.clock()
+            if remaining > 0 or state.probing:
+                wait = max(1, math.ceil(remaining))
+                raise UpstreamUnavailable(
+                    "OrderDesk keeps failing for this store, so calls are paused "
+                    f"(circuit open, retry in {wait} s).",
+                    retry_after=wait,
+                )
+            state.probing = True
+            return True
+
+    def success(self, key: Hashable) -> None:
+        """The store answered: close the circuit and reset the failure count."""
+        with self._lock:
+            self._states.pop(key, None)
+
+    def failure(self, key: Hashable) -> None:
+        with self._lock:
+            state = self._states.setdefault(key, _State())
+            state.failures += 1
+            if state.probing or state.failures >= self.threshold:
+                state.opened_at = self.clock()
+                state.probing = False
+
+    def release(self, key: Hashable) -> None:
+        """A probe ended without an outcome (cancelled): let the next caller probe instead."""
+        with self._lock:
+            state = self._states.get(key)
+            if state is not None and state.probing:
+                state.probing = False
+
+    def is_open(self, key: Hashable) -> bool:
+        with self._lock:
+            state = self._states.get(key)
+            return state is not None and state.opened_at is not None
+
+
+_default_breaker = CircuitBreaker()
+
+
+def default_breaker() -> CircuitBreaker:
+    return _default_breaker

@@ -1,0 +1,112 @@
+"""A short-lived read cache for OrderDesk answers, per tenant, store, resource and arguments.
+
+    orders = await cached(tenant.id, store.pk, "orders", {"folder_id": 5, "limit": 25}, TTL_ORDERS, fetch)
+    await invalidate(tenant.id, store.pk, "orders")  # after a write that changed orders
+
+Keys hold the tenant, the store, the resource, the resource's *generation* and a SHA-256 of the
+canonical JSON of every argument, so two calls that differ in any argument, or come from different
+tenants, never share an entry. `invalidate` bumps the generation: every entry of that resource stops
+being found at once, on locmem and on Redis alike, without scanning keys; the orphans expire by TTL.
+
+Generations start at a random number, so if a generation counter is ever evicted the new one does not
+bring back entries written under an old number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from django.core.cache import caches
+
+TTL_ORDERS = 15
+TTL_INVENTORY = 60
+TTL_STORE_SETTINGS = 300
+
+PREFIX = "odcache"
+
+
+def _cache():
+    return caches["default"]
+
+
+def _canonical_default(value: Any) -> Any:
+    if hasattr(value, "model_dump"):  # pydantic models
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be part of a cache key")
+
+
+def args_digest(args: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON (sorted keys, no whitespace) of the arguments."""
+    canonical = json.dumps(
+        args, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_canonical_default
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _generation_key(tenant_id: Any, store_id: Any, resource: str) -> str:
+    return f"{PREFIX}:gen:{tenant_id}:{store_id}:{resource}"
+
+
+async def _generation(tenant_id: Any, store_id: Any, resource: str) -> int:
+    key = _generation_key(tenant_id, store_id, resource)
+    cache = _cache()
+    value = await cache.aget(key)
+    if value is None:
+        await cache.aadd(key, secrets.randbits(48), timeout=None)  # only the first concurrent add wins
+        value = await cache.aget(key)
+    return int(value) if value is not None else 0
+
+
+async def cache_key(tenant_id: Any, store_id: Any, resource: str, args: dict[str, Any]) -> str:
+    generation = await _generation(tenant_id, store_id, resource)
+    return f"{PREFIX}:{tenant_id}:{store_id}:{resource}:{generation}:{args_digest(args)}"
+
+
+async def cached[T](
+    tenant_id: Any,
+    store_id: Any,
+    resource: str,
+    args: dict[str, Any],
+    ttl: int,
+    fetch: Callable[[], Awaitable[T]],
+) -> T:
+    """`fetch()`'s result, from the cache when a fresh one is there (then OrderDesk is not called at all)."""
+    key = await cache_key(tenant_id, store_id, resource, args)
+    cache = _cache()
+    hit = await cache.aget(key)
+    if hit is not None:
+        return hit[0]  # stored in a 1-tuple so that a cached None is a hit too
+    value = await fetch()
+    await cache.aset(key, (value,), timeout=ttl)
+    return value
+
+
+async def invalidate(tenant_id: Any, store_id: Any, *resources: str) -> None:
+    """Bump the generation of `resources`, so every cached read of them is gone for everybody."""
+    cache = _cache()
+    for resource in resources:
+        key = _generation_key(tenant_id, store_id, resource)
+        try:
+            await cache.aincr(key)
+        except ValueError:  # no generation yet (or evicted): start a fresh random one
+            if not await cache.aadd(key, secrets.randbits(48), timeout=None):
+                await cache.aincr(key)

@@ -1,0 +1,305 @@
+"""Pacing OrderDesk calls to the store's own leaky bucket, so this app never causes a 429 itself.
+
+OrderDesk gives every store one bucket of 20 requests that refills at 3 per second, shared by every
+client of that store. The governor keeps the same bucket on our side and makes each HTTP attempt
+*reserve* a slot first: the reservation returns how long to wait before sending (0 while tokens are
+left). Reservations may drive the token count below zero; each one then waits until the refill has
+paid for it, so callers queue in arrival order and the sends never exceed 20 + 3·t in any window of t
+seconds, however many callers there are.
+
+One token is kept back as headroom: requests reach OrderDesk a few milliseconds after we send them,
+with varying latency, and a bucket paced to exactly zero would turn that jitter into an occasional 429.
+
+The bucket is keyed by the OrderDesk store (base URL host + store id), not by our tenant or Store row:
+two tenants that register the same OrderDesk store share OrderDesk's bucket, so they share ours.
+
+`LocalGovernor` paces one process (the default). With `REDIS_URL` set, `RedisGovernor` keeps the bucket
+in Redis (one atomic Lua script: refill, reserve, return the wait) so every process shares it. If Redis
+cannot be reached it falls back to the local bucket rather than stopping all OrderDesk traffic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+CAPACITY = 20  # OrderDesk: "Initial Bucket Size: 20 requests"
+REFILL_PER_SECOND = 3.0  # "Refill Rate: 3 requests per second"
+HEADROOM = 1.0  # tokens never spent by pacing, to absorb network jitter (see module docstring)
+# Besides our own estimate, trust OrderDesk's X-Tokens-Remaining only when it is clearly lower: the
+# header is a whole number counted a moment before we read it.
+OBSERVE_TOLERANCE = 1.0
+
+
+@dataclass(frozen=True)
+class Reservation:
+    granted: bool
+    # granted: seconds to wait before sending. Refused: seconds until a slot would have been free.
+    wait: float
+
+
+class Governor(Protocol):
+    async def reserve(self, key: str, *, max_wait: float = math.inf) -> Reservation:
+        """Reserve one request slot for `key` unless the wait would exceed `max_wait`."""
+        ...
+
+    async def observe(self, key: str, tokens_remaining: int) -> None:
+        """OrderDesk reported `tokens_remaining`; lower our estimate if someone else used tokens."""
+        ...
+
+
+def bucket_key(base_url: str, orderdesk_store_id: str) -> str:
+    """The identity of OrderDesk's bucket: the API host (with port) and the store id."""
+    return f"{urlsplit(base_url).netloc.lower()}|{str(orderdesk_store_id).strip()}"
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class LocalGovernor:
+    """An in-process bucket per store. Reservations are synchronous (no await between reading and
+    writing the bucket), so it is safe for any number of tasks; a lock covers threads running their
+    own event loops (async_to_sync)."""
+
+    MAX_BUCKETS = 10_000
+
+    def __init__(
+        self,
+        *,
+        capacity: float = CAPACITY,
+        refill_per_second: float = REFILL_PER_SECOND,
+        headroom: float = HEADROOM,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.usable = capacity - headroom
+        self.headroom = headroom
+        self.rate = refill_per_second
+        self.clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def _refilled(self, key: str, now: float) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.MAX_BUCKETS:
+                self._forget_full_buckets(now)
+            bucket = self._buckets[key] = _Bucket(tokens=self.usable, updated=now)
+        else:
+            elapsed = max(0.0, now - bucket.updated)
+            bucket.tokens = min(self.usable, bucket.tokens + elapsed * self.rate)
+            bucket.updated = now
+        return bucket
+
+    def _forget_full_buckets(self, now: float) -> None:
+        # A full bucket holds no information: a new one starts full too.
+        for key, bucket in list(self._buckets.items()):
+            if bucket.tokens + (now - bucket.updated) * self.rate >= self.usable:
+                del self._buckets[key]
+
+    def reserve_now(self, key: str, *, max_wait: float = math.inf) -> Reservation:
+        with self._lock:
+            bucket = self._refilled(key, self.clock())
+            after = bucket.tokens - 1
+            wait = max(0.0, -after / self.rate)
+            if wait > max_wait:
+                return Reservation(granted=False, wait=wait)
+            bucket.tokens = after
+            return Reservation(granted=True, wait=wait)
+
+    async def reserve(self, key: str, *, max_wait: float = math.inf) -> Reservation:
+        return self.reserve_now(key, max_wait=max_wait)
+
+    def observe_now(self, key: str, tokens_remaining: int) -> None:
+        with self._lock:
+            bucket = self._refilled(key, self.clock())
+            if tokens_remaining < bucket.tokens + self.headroom - OBSERVE_TOLERANCE:
+                bucket.tokens = tokens_remaining - self.headroom
+
+    async def observe(self, key: str, tokens_remaining: int) -> None:
+        self.observe_now(key, tokens_remaining)
+
+    def estimate(self, key: str) -> float:
+        """Tokens OrderDesk should have for `key` right now, by our count (for tests and diagnostics)."""
+        with self._lock:
+            return self._refilled(key, self.clock()).tokens + self.headroom
+
+
+# Redis keeps `tokens` and `updated` per bucket; the script refills, reserves and returns the wait in one
+# atomic step, on Redis's own clock so processes on different machines agree. Numbers are returned as
+# text because Redis truncates Lua numbers to integers.
+_RESERVE_SCRIPT = """
+local usable = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local max_wait = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[4])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(state[1])
+local updated = tonumber(state[2])
+if tokens == nil or updated == nil then
+  tokens = usable
+  updated = now
+end
+tokens = math.min(usable, tokens + math.max(0, now - updated) * rate)
+local after = tokens - 1
+local wait = 0
+if after < 0 then wait = -after / rate end
+if wait > max_wait then
+  return {0, string.format('%.6f', wait)}
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', after), 'updated', string.format('%.6f', now))
+redis.call('EXPIRE', KEYS[1], ttl)
+return {1, string.format('%.6f', wait)}
+"""
+
+_OBSERVE_SCRIPT = """
+local usable = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local headroom = tonumber(ARGV[3])
+local remaining = tonumber(ARGV[4])
+local tolerance = tonumber(ARGV[5])
+local ttl = tonumber(ARGV[6])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(state[1])
+local updated = tonumber(state[2])
+if tokens == nil or updated == nil then
+  tokens = usable
+  updated = now
+end
+tokens = math.min(usable, tokens + math.max(0, now - updated) * rate)
+if remaining < tokens + headroom - tolerance then
+  tokens = remaining - headroom
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', tokens), 'updated', string.format('%.6f', now))
+redis.call('EXPIRE', KEYS[1], ttl)
+return 1
+"""
+
+
+class RedisGovernor:
+    """The same bucket in Redis, shared by every process that uses this Redis database."""
+
+    PREFIX = "oda:governor:"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        capacity: float = CAPACITY,
+        refill_per_second: float = REFILL_PER_SECOND,
+        headroom: float = HEADROOM,
+        fallback: LocalGovernor | None = None,
+    ):
+        self.url = url
+        self.usable = capacity - headroom
+        self.headroom = headroom
+        self.rate = refill_per_second
+        # An idle bucket is full again after usable/rate seconds; keep it a little longer than that.
+        self.ttl = math.ceil(self.usable / self.rate) + 60
+        self.fallback = fallback or LocalGovernor(
+            capacity=capacity, refill_per_second=refill_per_second, headroom=headroom
+        )
+        # redis.asyncio connections belong to the event loop that opened them: one client per loop.
+        self._per_loop: dict[int, tuple[weakref.ref[asyncio.AbstractEventLoop], _RedisHandles]] = {}
+        self._lock = threading.Lock()
+
+    def _handles(self) -> _RedisHandles:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            for loop_id, (ref, _handles) in list(self._per_loop.items()):
+                other = ref()
+                if other is None or other.is_closed():
+                    del self._per_loop[loop_id]
+            entry = self._per_loop.get(id(loop))
+            if entry is None or entry[0]() is not loop:
+                entry = (weakref.ref(loop), _RedisHandles.open(self.url))
+                self._per_loop[id(loop)] = entry
+            return entry[1]
+
+    async def reserve(self, key: str, *, max_wait: float = math.inf) -> Reservation:
+        from redis.exceptions import RedisError
+
+        handles = self._handles()
+        limit = min(max_wait, 1e9)
+        try:
+            granted, wait = await handles.reserve(
+                keys=[self.PREFIX + key], args=[self.usable, self.rate, limit, self.ttl]
+            )
+        except (RedisError, OSError) as exc:
+            logger.warning("Rate governor: Redis unavailable (%s); pacing in this process only.", exc)
+            return self.fallback.reserve_now(key, max_wait=max_wait)
+        return Reservation(granted=bool(int(granted)), wait=float(wait))
+
+    async def observe(self, key: str, tokens_remaining: int) -> None:
+        from redis.exceptions import RedisError
+
+        handles = self._handles()
+        try:
+            await handles.observe(
+                keys=[self.PREFIX + key],
+                args=[self.usable, self.rate, self.headroom, tokens_remaining, OBSERVE_TOLERANCE, self.ttl],
+            )
+        except (RedisError, OSError) as exc:
+            logger.warning("Rate governor: Redis unavailable (%s); pacing in this process only.", exc)
+            self.fallback.observe_now(key, tokens_remaining)
+
+    async def aclose(self) -> None:
+        """Close this event loop's Redis connections (tests and shutdown)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            entry = self._per_loop.pop(id(loop), None)
+        if entry is not None:
+            await entry[1].client.aclose()
+
+
+@dataclass
+class _RedisHandles:
+    client: object
+    reserve: Callable
+    observe: Callable
+
+    @classmethod
+    def open(cls, url: str) -> _RedisHandles:
+        import redis.asyncio as redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        return cls(
+            client=client,
+            reserve=client.register_script(_RESERVE_SCRIPT),
+            observe=client.register_script(_OBSERVE_SCRIPT),
+        )
+
+
+_local_governor = LocalGovernor()
+_redis_governors: dict[str, RedisGovernor] = {}
+_registry_lock = threading.Lock()
+
+
+def default_governor() -> Governor:
+    """The process-wide governor: on Redis when REDIS_URL is set, in this process otherwise."""
+    url = settings.REDIS_URL
+    if not url:
+        return _local_governor
+    with _registry_lock:
+        governor = _redis_governors.get(url)
+        if governor is None:
+            governor = _redis_governors[url] = RedisGovernor(url, fallback=_local_governor)
+        return governor

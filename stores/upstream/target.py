@@ -1,0 +1,189 @@
+"""Where a call may go and what it carries: the host allow-list, safe paths, headers and bodies, and one
+pooled httpx.AsyncClient per event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ipaddress
+import json
+import threading
+import uuid
+import weakref
+from collections.abc import Callable
+from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+
+from orderdesk_admin.errors import InvalidInput
+from stores.models import StoreCredentials
+
+try:
+    APP_VERSION = version("orderdesk-admin")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    APP_VERSION = "dev"
+
+# OrderDesk asks integrations for a unique, descriptive User-Agent.
+USER_AGENT = f"OrderDeskAdmin/{APP_VERSION} (OrderDesk admin and MCP gateway; httpx/{httpx.__version__})"
+
+TransportSource = httpx.AsyncBaseTransport | Callable[[], httpx.AsyncBaseTransport] | None
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, int] | None:
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return None
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
+    except ValueError:
+        return None
+    return parts.hostname.lower(), port
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> str:
+    """The store's base URL without a trailing slash, if it points somewhere OrderDesk calls may go:
+    an ORDERDESK_ALLOWED_HOSTS host over https, or this app's own sandbox (the host and port of
+    SANDBOX_BASE_URL or SITE_URL). Anything else could turn a store's base URL into a way to reach
+    machines on our network, so it is refused before any connection is made."""
+    parts = urlsplit(base_url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(
+            "The store's base URL must be an http(s) URL such as https://app.orderdesk.me/api/v2.",
+            field="base_url",
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise InvalidInput(
+            "The store's base URL must not contain a user name, password, query or fragment.",
+            field="base_url",
+        )
+    host = parts.hostname.lower()
+    own = {_origin(settings.SANDBOX_BASE_URL), _origin(settings.SITE_URL)}
+    if _origin(base_url) in own:
+        return base_url.rstrip("/")
+    allowed = [h.lower() for h in settings.ORDERDESK_ALLOWED_HOSTS]
+    if host not in allowed:
+        raise InvalidInput(
+            f"The store's base URL points at {host}, which is not an OrderDesk host this server may call "
+            f"(allowed: {', '.join(allowed) or 'none'}).",
+            field="base_url",
+        )
+    if parts.scheme != "https" and not _is_loopback(host):
+        raise InvalidInput(
+            "The store's base URL must use https, so the API key is never sent in clear.", field="base_url"
+        )
+    return base_url.rstrip("/")
+
+
+def check_path(path: str) -> str:
+    """A path relative to the base URL ("/orders/123"). Ids from callers end up in paths, so anything
+    that could climb out of the API (../, //, a query or fragment, backslashes) is refused."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        raise InvalidInput(f"OrderDesk paths start with a single '/', not {path!r}.", field="path")
+    segments = path.split("/")[1:]
+    if any(s in (".", "..") for s in segments) or any(c in path for c in "?#\\\r\n\t "):
+        raise InvalidInput(
+            f"The OrderDesk path {path!r} contains characters that are not allowed in an id.", field="path"
+        )
+    return path
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")  # OrderDesk's timestamp format
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be sent to OrderDesk as JSON")
+
+
+def encode_body(body: Any) -> bytes:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default)
+    return text.encode()
+
+
+def request_headers(creds: StoreCredentials, *, has_body: bool) -> dict[str, str]:
+    headers = {
+        "ORDERDESK-STORE-ID": str(creds.orderdesk_store_id),
+        "ORDERDESK-API-KEY": creds.api_key,
+    }
+    # The current OrderDesk docs call Content-Type on a GET invalid: only send it with a body.
+    if has_body:
+        headers["Content-Type"] = "application/json"
+    return headers
+
+
+def attempt_timeout(remaining: float) -> httpx.Timeout:
+    """connect 5 s / read 15 s, never beyond what is left of the call's deadline."""
+    connect = max(0.001, min(settings.ORDERDESK_CONNECT_TIMEOUT, remaining))
+    read = max(0.001, min(settings.ORDERDESK_READ_TIMEOUT, remaining))
+    return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+
+
+class ClientPool:
+    """One httpx.AsyncClient per running event loop. uvicorn runs one loop, so in production this is one
+    pooled client per process; tests and async_to_sync create other loops, and an AsyncClient's
+    connections must never be used from a loop other than their own. Clients of closed loops are
+    dropped (their connections died with the loop)."""
+
+    def __init__(self, transport: TransportSource = None):
+        self._transport = transport
+        self._clients: dict[int, tuple[weakref.ref[asyncio.AbstractEventLoop], httpx.AsyncClient]] = {}
+        self._lock = threading.Lock()
+
+    def _new_client(self) -> httpx.AsyncClient:
+        transport = self._transport() if callable(self._transport) else self._transport
+        return httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(
+                settings.ORDERDESK_READ_TIMEOUT, connect=settings.ORDERDESK_CONNECT_TIMEOUT
+            ),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # No proxies, netrc credentials or certificate overrides from the environment: where the
+            # store's API key goes is decided by the allow-list above and nothing else.
+            trust_env=False,
+        )
+
+    def get(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            for loop_id, (ref, _client) in list(self._clients.items()):
+                other = ref()
+                if other is None or other.is_closed():
+                    del self._clients[loop_id]
+            entry = self._clients.get(id(loop))
+            if entry is None or entry[0]() is not loop:
+                entry = (weakref.ref(loop), self._new_client())
+                self._clients[id(loop)] = entry
+            return entry[1]
+
+    async def aclose(self) -> None:
+        """Close the current loop's client (shutdown and tests)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            entry = self._clients.pop(id(loop), None)
+        if entry is not None:
+            await entry[1].aclose()
+
+    def loops(self) -> int:
+        with self._lock:
+            return len(self._clients)
