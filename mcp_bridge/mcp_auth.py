@@ -1,0 +1,300 @@
+"""Who is calling /mcp: the HTTP guard in front of the MCP SDK, and the caller each tool call reads.
+
+`McpGuard` is a plain ASGI middleware. For every /mcp request, in this order:
+1. Host must be one of ALLOWED_HOSTS (421) and a present Origin one of SITE_URL's origin or
+   MCP_ALLOWED_ORIGINS (403): both before anything about the caller is looked at;
+2. an IP that has used up its failed authentications gets 429 + Retry-After, before any key is
+   looked at (so no bcrypt runs for it);
+3. `Authorization: Bearer odk_…` is the only credential (query strings and cookies are ignored);
+   a missing one gets 401 `WWW-Authenticate: Bearer realm="mcp"`, a bad, revoked or expired one 401
+   with `error="invalid_token"` (counted, and audited at most once per IP per minute);
+4. the request context (source "mcp", request id, client IP) and the authenticated `Caller` are
+   bound in context variables, which the SDK carries into the tool handlers.
+
+Keys are provisioned out of band, so there is deliberately no OAuth protected-resource metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+from django.db import close_old_connections
+from django.http.request import split_domain_port, validate_host
+
+from mcp_bridge import mcp_limits
+from orderdesk_admin import context
+from orderdesk_admin.middleware import resolve_client_ip
+from tenants.actors import Actor
+from tenants.audit import Action, audit
+from tenants.keys import core as keys
+from tenants.models import ApiKey, AuditOutcome
+
+logger = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+AUDIT_FAILURE_EVERY_SECONDS = 60
+
+
+# --- The caller -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated side of an MCP connection, as tool handlers see it."""
+
+    actor: Actor
+    source: str  # "mcp" or "stdio": the interface recorded on traces and audit events
+    ip: str | None = None
+    # One HTTP request carries one MCP message, so /mcp reuses the request's id; stdio has no
+    # requests and gets a fresh id per tool call (None here).
+    request_id: str | None = None
+    # A long-lived connection (stdio) re-verifies its key on every message, so a revocation or an
+    # expiry counts on the very next call there too. /mcp authenticates every request instead.
+    reauthenticate: Callable[[], Awaitable[Actor | None]] | None = None
+
+    async def current_actor(self) -> Actor | None:
+        if self.reauthenticate is None:
+            return self.actor
+        return await self.reauthenticate()
+
+    def request_context(self) -> context.RequestContext:
+        return context.RequestContext(
+            source=self.source, request_id=self.request_id or context.new_request_id(), ip=self.ip
+        )
+
+
+_caller: ContextVar[Caller | None] = ContextVar("mcp_caller", default=None)
+
+
+def current_caller() -> Caller | None:
+    return _caller.get()
+
+
+@contextlib.contextmanager
+def bind_caller(caller: Caller) -> Iterator[Caller]:
+    token = _caller.set(caller)
+    try:
+        yield caller
+    finally:
+        _caller.reset(token)
+
+
+# --- Host and Origin allow-lists ----------------------------------------------------------------------
+
+
+def site_origin() -> str:
+    parts = urlsplit(settings.SITE_URL)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origins() -> list[str]:
+    return [site_origin(), *(o.rstrip("/").lower() for o in settings.MCP_ALLOWED_ORIGINS)]
+
+
+@lru_cache(maxsize=8)
+def _origin_set(origins: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    exact = frozenset(o for o in origins if not o.endswith(":*"))
+    any_port = tuple(o[:-1] for o in origins if o.endswith(":*"))  # "http://localhost:" prefixes
+    return exact, any_port
+
+
+def origin_allowed(origin: str | None) -> bool:
+    """No Origin is fine (agents are not browsers); a present one must be on the list."""
+    if origin is None:
+        return True
+    exact, any_port = _origin_set(tuple(allowed_origins()))
+    value = origin.strip().lower()
+    return value in exact or any(value.startswith(p) and value[len(p) :].isdigit() for p in any_port)
+
+
+def host_allowed(host: str | None) -> bool:
+    """Django's own rules for ALLOWED_HOSTS (".example.com" subdomains, "*"), port ignored."""
+    if not host:
+        return False
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def sdk_allowed_hosts() -> list[str] | None:
+    """ALLOWED_HOSTS in the MCP SDK's notation (exact or "host:*"), or None when it has wildcards
+    the SDK cannot express (the guard checks those itself with Django's rules)."""
+    hosts = list(settings.ALLOWED_HOSTS)
+    if any(h == "*" or h.startswith(".") for h in hosts):
+        return None
+    return [*hosts, *(f"{h}:*" for h in hosts)]
+
+
+# --- Credentials ----------------------------------------------------------------------------------------
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer …` header (scheme case-insensitive), else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
+
+
+def _failure_subject(raw: str) -> tuple[ApiKey | None, str]:
+    """Which key a failed token named, if any, and why it failed (never any token material)."""
+    parsed = keys.parse(raw)
+    if parsed is None:
+        return None, "malformed key"
+    key = ApiKey.objects.select_related("tenant").filter(pk=parsed[0]).first()
+    if key is None:
+        return None, "unknown key"
+    if key.revoked_at is not None:
+        return key, "revoked key"
+    if not key.is_active:
+        return key, "expired key"
+    return key, "wrong secret"
+
+
+def audit_auth_failure(raw: str, *, interface: str) -> None:
+    """One `key.auth_failed` event, in the key's tenant when the token named a real key."""
+    key, reason = _failure_subject(raw)
+    audit(
+        Action.KEY_AUTH_FAILED,
+        tenant=key.tenant if key else None,
+        target_type="api_key" if key else "",
+        target_id=key.pk if key else "",
+        target_label=str(key)[:200] if key else "",
+        outcome=AuditOutcome.FAILURE,
+        detail={"reason": reason, "interface": interface},
+    )
+
+
+async def note_auth_failure(raw: str, ip: str | None) -> None:
+    """Count a failed authentication against the IP; audit only the first per IP per minute, so a
+    guessing client cannot flood the audit log."""
+    await mcp_limits.record_auth_failure(ip)
+    if await cache.aadd(f"mcp:auth-failure-audited:{ip or 'unknown'}", 1, AUDIT_FAILURE_EVERY_SECONDS):
+        await sync_to_async(audit_auth_failure)(raw, interface="mcp")
+
+
+# --- The guard --------------------------------------------------------------------------------------------
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _respond(
+    send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] = ()
+) -> None:
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"cache-control", b"no-store"),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _jsonrpc_error(message: str, code: int = -32600) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}
+
+
+def _unauthorized(error: str | None, description: str) -> tuple[dict[str, Any], list[tuple[bytes, bytes]]]:
+    challenge = 'Bearer realm="mcp"'
+    if error:
+        challenge += f', error="{error}", error_description="{description}"'
+    body = {"error": error or "unauthorized", "error_description": description}
+    return body, [(b"www-authenticate", challenge.encode())]
+
+
+class McpGuard:
+    """Origin/Host checks, bearer authentication and the request context, before the SDK runs."""
+
+    def __init__(self, app: ASGIApp, *, source: str = "mcp"):
+        self.app = app
+        self.source = source
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if not host_allowed(_header(scope, b"host")):
+            await _respond(send, 421, _jsonrpc_error("Invalid Host header"))
+            return
+        if not origin_allowed(_header(scope, b"origin")):
+            await _respond(send, 403, _jsonrpc_error("Forbidden: this Origin may not call /mcp"))
+            return
+        peer = (scope.get("client") or (None, None))[0]
+        ip = resolve_client_ip(peer, _header(scope, b"x-forwarded-for"))
+        request_id = context.clean_request_id(_header(scope, b"x-request-id"))
+        with context.bind(context.RequestContext(source=self.source, request_id=request_id, ip=ip)):
+            try:
+                actor = await self._authenticate(scope, send, ip)
+                if actor is None:
+                    return
+                caller = Caller(actor=actor, source=self.source, ip=ip, request_id=request_id)
+                with bind_caller(caller):
+                    await self.app(scope, receive, _with_request_id(send, request_id))
+            finally:
+                # Django closes stale or broken database connections at the end of each request;
+                # /mcp bypasses Django's handler, so it has to do the same itself.
+                await sync_to_async(close_old_connections)()
+
+    async def _authenticate(self, scope: Scope, send: Send, ip: str | None) -> Actor | None:
+        """The Actor for this request, or None after answering it with 401 or 429."""
+        retry_after = await mcp_limits.auth_failures_exceeded(ip)
+        if retry_after is not None:
+            body = {
+                "error": "rate_limited",
+                "error_description": f"Too many failed authentications; retry after {retry_after} s.",
+            }
+            await _respond(send, 429, body, [(b"retry-after", str(retry_after).encode())])
+            return None
+        token = bearer_token(_header(scope, b"authorization"))
+        if not token:
+            body, headers = _unauthorized(None, "Send the API key as Authorization: Bearer odk_...")
+            await _respond(send, 401, body, headers)
+            return None
+        actor = await keys.aauthenticate(token) if keys.parse(token) else None
+        if actor is None:
+            await note_auth_failure(token, ip)
+            body, headers = _unauthorized("invalid_token", "The API key is invalid, revoked or expired.")
+            await _respond(send, 401, body, headers)
+            return None
+        return actor
+
+
+def _with_request_id(send: Send, request_id: str) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {
+                **message,
+                "headers": [*message.get("headers", ()), (b"x-request-id", request_id.encode())],
+            }
+        await send(message)
+
+    return wrapped

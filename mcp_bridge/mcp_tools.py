@@ -1,0 +1,106 @@
+"""Operations as MCP tools, without the SDK: each tool's contract, argument clean-up and the error
+messages agents read. `mcp_bridge.server` turns these into SDK objects.
+
+A tool's contract is generated from its Operation, never written by hand: name = operation name,
+description = the service docstring, input schema = the generated argument model (unknown properties
+rejected), output schema = the return type, and honest hints.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from mcp_bridge.mcp_output import OutputShape, output_shape
+from mcp_bridge.registry import Operation
+from orderdesk_admin.errors import OperationError, OutcomeUnknown, RateLimited
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    operation: Operation
+
+    @property
+    def name(self) -> str:
+        return self.operation.name
+
+    @cached_property
+    def input_schema(self) -> dict[str, Any]:
+        schema = self.operation.input_schema()
+        # The argument model forbids extra fields; say so in the schema whatever pydantic emits.
+        schema["additionalProperties"] = False
+        schema.setdefault("properties", {})
+        return schema
+
+    @cached_property
+    def output(self) -> OutputShape:
+        return output_shape(self.operation.output_type)
+
+    @property
+    def open_world(self) -> bool:
+        # OrderDesk data (orders, items, shipments, inventory) is partly written by shoppers and other
+        # systems; the store tools manage this app's own records. An Operation may say otherwise.
+        return bool(getattr(self.operation, "open_world", self.operation.toolset != "stores"))
+
+    def annotations(self) -> dict[str, Any]:
+        op = self.operation
+        return {
+            "title": op.title,
+            "read_only_hint": op.read_only,
+            "destructive_hint": op.destructive,
+            "idempotent_hint": op.idempotent,
+            "open_world_hint": self.open_world,
+        }
+
+
+def _accepts_text(annotation: Any) -> bool:
+    if annotation is str:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _accepts_text(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts_text(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+def coerce_arguments(op: Operation, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Accept objects and lists sent as JSON text, which some MCP clients do, like the SDK does."""
+    fields = op.input_model.model_fields
+    cleaned = dict(arguments)
+    for name, value in arguments.items():
+        field = fields.get(name)
+        if field is None or not isinstance(value, str) or _accepts_text(field.annotation):
+            continue
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(parsed, dict | list):
+            cleaned[name] = parsed
+    return cleaned
+
+
+def error_message(exc: OperationError) -> str:
+    """The service's message, plus what to do next where the service left that out."""
+    message = str(exc).strip()
+    if isinstance(exc, RateLimited) and "retry after" not in message.lower():
+        wait = f"retry after {math.ceil(exc.retry_after)} s" if exc.retry_after else "retry later"
+        message = f"Rate limited: {wait}. {message}".strip()
+    elif isinstance(exc, OutcomeUnknown) and "before retrying" not in message.lower():
+        message += " The outcome is unknown: check whether it happened before retrying."
+    return message
+
+
+def unknown_tool_message(name: str) -> str:
+    # The MCP SDK's own wording, so a tool this key may not use looks exactly like one that does not exist.
+    return f"Unknown tool: {name}"
+
+
+def crash_message(request_id: str) -> str:
+    return f"Internal error; reference {request_id}. It has been logged; retrying will probably not help."
