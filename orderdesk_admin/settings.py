@@ -254,7 +254,9 @@ MCP_RESPONSE_LIMIT = 100 * 1024
 # default), because `check --deploy` rightly refuses a development backend in production (mail.E001).
 _email_backend = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 if _email_backend.endswith("smtp.EmailBackend"):
     _email_options = {

@@ -14,6 +14,7 @@ from tenants.models import Membership
 SESSION_AUTH_AT = "auth_at"
 SESSION_LAST_SEEN = "last_seen"
 SESSION_MEMBERSHIP = "membership_id"
+SESSION_EXPIRED = "session_expired"  # set in the fresh session after a timeout, for the login page
 # Refreshing last_seen on every request would write the session on every request; a minute of
 # slack on a 30-minute idle timeout is invisible to people and saves most of those writes.
 _LAST_SEEN_GRANULARITY = 60
@@ -39,6 +40,13 @@ class _SyncAndAsync:
         return await self.get_response(request)
 
 
+def stamp_session(sender, request, user, **kwargs) -> None:
+    """`user_logged_in` receiver: every sign-in (magic link, Django admin) starts both clocks, so a
+    session created by any login path gets the same 12 h / 30 min limits instead of none."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_AUTH_AT] = request.session[SESSION_LAST_SEEN] = int(time.time())
+
+
 class SessionLifetimeMiddleware(_SyncAndAsync):
     """12 hours after sign-in, or 30 minutes without a request, the session ends (ASVS L2)."""
 
@@ -51,6 +59,7 @@ class SessionLifetimeMiddleware(_SyncAndAsync):
         if now - auth_at > settings.SESSION_COOKIE_AGE or now - last_seen > settings.SESSION_IDLE_TIMEOUT:
             logout(request)
             request.session_expired = True
+            request.session[SESSION_EXPIRED] = True  # survives the redirect to the login page
             return
         if now - last_seen >= _LAST_SEEN_GRANULARITY:
             request.session[SESSION_LAST_SEEN] = now

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0002_audit_append_only'),
+        ("tenants", "0002_audit_append_only"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='magiclink',
-            name='tenant_name',
+            model_name="magiclink",
+            name="tenant_name",
             field=models.CharField(blank=True, max_length=120),
         ),
     ]

@@ -1,0 +1,60 @@
+"""Forms of the accounts pages. They validate input; the rules live in tenants.services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from tenants.audit import Action
+from tenants.models import Role
+
+
+class EmailField(forms.EmailField):
+    def clean(self, value):
+        return super().clean(value).strip().lower()
+
+
+class LoginForm(forms.Form):
+    email = EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
+
+
+class SignupForm(forms.Form):
+    email = EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    tenant_name = forms.CharField(
+        label="Organisation name",
+        required=False,
+        max_length=120,
+        help_text="Optional. Without it we name your team after your e-mail domain.",
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+
+
+class InviteForm(forms.Form):
+    email = EmailField(label="E-mail address", max_length=254)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.OPERATOR)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class SwitchTenantForm(forms.Form):
+    membership = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False, label="Action")
+    actor = forms.ChoiceField(required=False, label="Actor")
+
+    def __init__(self, *args, actor_labels: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any action")] + [(a.value, a.value) for a in Action]
+        self.fields["actor"].choices = [("", "Anyone")] + [(label, label) for label in actor_labels]

@@ -1,0 +1,76 @@
+"""Rate limits for e-mailed links, on the shared cache through django-ratelimit.
+
+django-ratelimit keys its counters on a request, but the rules live in services (which never see one),
+so every limit here names its group and passes the already-derived key value explicitly: the client IP
+from the request context (trusted proxies only, see orderdesk_admin.middleware) or a hash of the
+normalised e-mail address (addresses never reach the cache in clear).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django_ratelimit.core import get_usage
+
+from orderdesk_admin import context
+from orderdesk_admin.errors import RateLimited
+
+GROUP_LINK_PER_EMAIL = "tenants.magic_link.per_email"
+GROUP_LINK_PER_IP = "tenants.magic_link.per_ip"
+GROUP_REDEEM_FAILURES_PER_IP = "tenants.magic_redeem.failures_per_ip"
+
+TOO_MANY = "Too many requests. Please wait a little and try again."
+
+
+def email_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def ip_key() -> str:
+    return context.current().ip or "unknown"
+
+
+def _usage(group: str, rate: str, value: str, *, increment: bool) -> dict:
+    usage = get_usage(None, group=group, key=lambda _group, _request: value, rate=rate, increment=increment)
+    # get_usage answers None only when django-ratelimit is switched off (RATELIMIT_ENABLE=False).
+    return usage or {"count": 0, "limit": 1, "should_limit": False, "time_left": 0}
+
+
+def _refuse(usage: dict) -> RateLimited:
+    return RateLimited(TOO_MANY, retry_after=float(max(1, usage["time_left"])))
+
+
+def count_link_request(email: str) -> None:
+    """Count one link e-mail for this client IP and this address; raise RateLimited once either is over.
+
+    The IP is counted first so that one client cycling through addresses is stopped without also
+    using up the budgets of the addresses it names.
+    """
+    for group, rate, value in (
+        (GROUP_LINK_PER_IP, settings.RATE_MAGIC_LINK_PER_IP, ip_key()),
+        (GROUP_LINK_PER_EMAIL, settings.RATE_MAGIC_LINK_PER_EMAIL, email_key(email)),
+    ):
+        usage = _usage(group, rate, value, increment=True)
+        if usage["should_limit"]:
+            raise _refuse(usage)
+
+
+def count_link_email(email: str) -> None:
+    """Count one link e-mail to this address only (invitations sent by an owner)."""
+    usage = _usage(GROUP_LINK_PER_EMAIL, settings.RATE_MAGIC_LINK_PER_EMAIL, email_key(email), increment=True)
+    if usage["should_limit"]:
+        raise _refuse(usage)
+
+
+def check_redeem_allowed() -> None:
+    """Refuse every redemption from an IP that has used up its failure budget, even a valid link."""
+    usage = _usage(
+        GROUP_REDEEM_FAILURES_PER_IP, settings.RATE_MAGIC_REDEEM_FAILURES_PER_IP, ip_key(), increment=False
+    )
+    if usage["count"] >= usage["limit"]:
+        raise _refuse(usage)
+
+
+def count_redeem_failure() -> None:
+    _usage(GROUP_REDEEM_FAILURES_PER_IP, settings.RATE_MAGIC_REDEEM_FAILURES_PER_IP, ip_key(), increment=True)

@@ -1,0 +1,222 @@
+"""Sign-up and sign-in by e-mailed link (security.md §1.2 to 1.4).
+
+Requests never reveal whether an address has an account: every accepted request sends exactly one
+e-mail and the caller shows the same page whatever happened. A sign-up for an existing account gets a
+sign-in link; a sign-in for an unknown address gets a short "no account here" note (or, when the
+address has a pending invitation, a fresh invitation link). Nothing is created until a link is redeemed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orderdesk_admin.errors import Forbidden, RateLimited
+from tenants import emails
+from tenants.audit import Action, audit
+from tenants.models import AuditOutcome, Invitation, MagicLink, MagicLinkPurpose, Membership, Tenant, User
+from tenants.services import magic_links, ratelimits
+from tenants.services.magic_links import LinkRefused
+from tenants.services.tenants import clean_email, tenant_create, user_get_or_create
+
+SIGNUP_CLOSED = "Sign-up is closed on this server. Ask an owner of an existing team to invite you."
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a redeemed link: who signs in, into which membership, and where to go next."""
+
+    user: User
+    membership: Membership | None
+    next_url: str
+    purpose: str
+
+
+def home_membership(user: User) -> Membership | None:
+    return Membership.objects.select_related("tenant").filter(user=user).order_by("created_at").first()
+
+
+def _home_tenant(email: str) -> Tenant | None:
+    membership = Membership.objects.select_related("tenant").filter(user__email=email).first()
+    return membership.tenant if membership else None
+
+
+def _audit_request(email: str, purpose: str, *, sent: str = "", user: User | None = None, **kw) -> None:
+    detail = {"purpose": purpose, **({"sent": sent} if sent else {}), **kw.pop("detail", {})}
+    audit(
+        Action.LINK_REQUESTED,
+        tenant=_home_tenant(email),
+        user=user,
+        target_type="email",
+        target_label=email,
+        detail=detail,
+        **kw,
+    )
+
+
+def _count(email: str, purpose: str) -> None:
+    try:
+        ratelimits.count_link_request(email)
+    except RateLimited:
+        _audit_request(email, purpose, outcome=AuditOutcome.DENIED, detail={"reason": "rate-limited"})
+        raise
+
+
+def _send_login_link(email: str, next_url: str = "") -> None:
+    issued = magic_links.issue(purpose=MagicLinkPurpose.LOGIN, email=email, next_url=next_url)
+    emails.send_login_link(to=email, url=issued.url)
+
+
+def signup_request(*, email: str, tenant_name: str = "") -> None:
+    """E-mail a sign-up link (or a sign-in link, when the address already has an account).
+
+    Raises Forbidden when sign-up is closed, InvalidInput for a bad address, RateLimited over a limit.
+    """
+    if not settings.SIGNUP_OPEN:
+        raise Forbidden(SIGNUP_CLOSED)
+    email = clean_email(email)
+    _count(email, MagicLinkPurpose.SIGNUP)
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        _send_login_link(email)
+    else:
+        issued = magic_links.issue(
+            purpose=MagicLinkPurpose.SIGNUP, email=email, tenant_name=tenant_name.strip()[:120]
+        )
+        emails.send_signup_link(to=email, url=issued.url)
+    _audit_request(email, MagicLinkPurpose.SIGNUP, sent="login" if user else "signup", user=user)
+
+
+def login_request(*, email: str, next_url: str = "") -> None:
+    """E-mail a sign-in link (or an invitation link, or a "no account" note) to `email`.
+
+    Raises InvalidInput for a bad address and RateLimited over a limit.
+    """
+    email = clean_email(email)
+    _count(email, MagicLinkPurpose.LOGIN)
+    user = User.objects.filter(email=email, is_active=True).first()
+    invitation = None
+    if user is not None:
+        _send_login_link(email, next_url)
+        sent = "login"
+    elif invitation := _pending_invitation(email):
+        issued = magic_links.issue(purpose=MagicLinkPurpose.INVITE, email=email, invitation=invitation)
+        emails.send_invitation(invitation=invitation, url=issued.url)
+        sent = "invite"
+    else:
+        emails.send_no_account(to=email)
+        sent = "no_account"
+    _audit_request(email, MagicLinkPurpose.LOGIN, sent=sent, user=user)
+
+
+def _pending_invitation(email: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("tenant", "invited_by")
+        .filter(email=email, accepted_at=None, revoked_at=None)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def link_redeem(*, token: str) -> SignIn:
+    """Redeem an e-mailed link: exactly once, within its lifetime, for the purpose it was made for.
+
+    Raises RateLimited when this client IP has failed too often (even for a valid link), and
+    LinkRefused (with a reason) for a link that is unknown, expired, used, revoked or unusable.
+    """
+    purpose = magic_links.token_purpose(token) or "unknown"
+    try:
+        ratelimits.check_redeem_allowed()
+    except RateLimited:
+        _audit_failure(LinkRefused("unknown"), purpose, reason="rate-limited", outcome=AuditOutcome.DENIED)
+        raise
+    try:
+        with transaction.atomic():
+            if purpose == MagicLinkPurpose.SIGNUP and not settings.SIGNUP_OPEN:
+                raise LinkRefused("signup_closed")
+            link = magic_links.consume(token=token, purpose=purpose)
+            sign_in = _COMPLETE[purpose](link)
+    except LinkRefused as exc:
+        ratelimits.count_redeem_failure()
+        _audit_failure(exc, purpose)
+        raise
+    tenant = sign_in.membership.tenant if sign_in.membership else None
+    audit(
+        Action.LOGIN_SUCCEEDED,
+        tenant=tenant,
+        user=sign_in.user,
+        target=sign_in.user,
+        detail={"purpose": purpose},
+    )
+    return sign_in
+
+
+def _audit_failure(exc: LinkRefused, purpose: str, *, reason: str = "", outcome: str = AuditOutcome.FAILURE):
+    audit(
+        Action.LOGIN_FAILED,
+        tenant=_home_tenant(exc.email) if exc.email else None,
+        target_type="email" if exc.email else "",
+        target_label=exc.email,
+        outcome=outcome,
+        detail={"reason": reason or exc.reason, "purpose": purpose},
+    )
+
+
+def _active_user(email: str, *, create: bool) -> User:
+    user, _ = user_get_or_create(email) if create else (User.objects.filter(email=email).first(), False)
+    if user is None or not user.is_active:
+        raise LinkRefused("account", email=email)
+    return user
+
+
+def _complete_login(link: MagicLink) -> SignIn:
+    user = _active_user(link.email, create=False)
+    return SignIn(user=user, membership=home_membership(user), next_url=link.next_url, purpose=link.purpose)
+
+
+def _complete_signup(link: MagicLink) -> SignIn:
+    existing = User.objects.filter(email=link.email).first()
+    if existing is not None and not existing.is_active:
+        raise LinkRefused("account", email=link.email)
+    tenant, user = tenant_create(email=link.email, name=link.tenant_name, provision_strict=False)
+    audit(Action.SIGNUP_COMPLETED, tenant=tenant, user=user, target=tenant)
+    membership = Membership.objects.select_related("tenant").get(tenant=tenant, user=user)
+    return SignIn(user=user, membership=membership, next_url=link.next_url, purpose=link.purpose)
+
+
+def _complete_invite(link: MagicLink) -> SignIn:
+    invitation = link.invitation
+    accepted = Invitation.objects.filter(
+        pk=getattr(invitation, "pk", None), email=link.email, accepted_at=None, revoked_at=None
+    ).update(accepted_at=timezone.now())
+    if accepted != 1:
+        raise LinkRefused("invitation", email=link.email)
+    user = _active_user(link.email, create=True)
+    membership, created = Membership.objects.select_related("tenant").get_or_create(
+        tenant=invitation.tenant, user=user, defaults={"role": invitation.role}
+    )
+    if created:
+        audit(
+            Action.MEMBER_JOINED,
+            tenant=invitation.tenant,
+            user=user,
+            target=membership,
+            detail={"role": membership.role, "invitation": str(invitation.pk)},
+        )
+    return SignIn(user=user, membership=membership, next_url=link.next_url, purpose=link.purpose)
+
+
+_COMPLETE: dict[str, Callable[[MagicLink], SignIn]] = {
+    MagicLinkPurpose.LOGIN: _complete_login,
+    MagicLinkPurpose.SIGNUP: _complete_signup,
+    MagicLinkPurpose.INVITE: _complete_invite,
+}
+
+
+def logout_record(*, user: User, tenant: Tenant | None) -> None:
+    """Audit a sign-out (the session itself is ended by the web layer)."""
+    audit(Action.LOGOUT, tenant=tenant, user=user, target=user)

@@ -1,0 +1,91 @@
+"""Sign-up, sign-in by e-mailed link, and sign-out. The rules are in tenants.services.signin."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from orderdesk_admin.errors import RateLimited
+from tenants import services
+from tenants.forms import LoginForm, SignupForm
+from tenants.middleware import SESSION_AUTH_AT, SESSION_EXPIRED, SESSION_LAST_SEEN, SESSION_MEMBERSHIP
+from tenants.services.magic_links import token_purpose
+
+
+def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    """429 with Retry-After. The body never names the address or the wait, so it is the same for all."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = str(max(1, math.ceil(exc.retry_after or 60)))
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if not settings.SIGNUP_OPEN:
+        return render(request, "tenants/signup.html", {"closed": True}, status=403 if request.POST else 200)
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.signup_request(**form.cleaned_data)
+        except RateLimited as exc:
+            return too_many(request, exc)
+        return render(request, "tenants/check_email.html")
+    return render(request, "tenants/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.login_request(email=form.cleaned_data["email"], next_url=form.cleaned_data["next"])
+        except RateLimited as exc:
+            return too_many(request, exc)
+        return render(request, "tenants/check_email.html")
+    expired = request.session.pop(SESSION_EXPIRED, False)
+    return render(request, "tenants/login.html", {"form": form, "expired": expired})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def magic_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET only shows a confirm button (mail scanners follow links); POST redeems the link."""
+    if request.method == "GET":
+        response = render(request, "tenants/magic_link.html", {"purpose": token_purpose(token)})
+    else:
+        try:
+            sign_in = services.link_redeem(token=token)
+        except RateLimited as exc:
+            response = too_many(request, exc)
+        except services.LinkRefused as exc:
+            response = render(request, "tenants/magic_link.html", {"error": exc.message}, status=400)
+        else:
+            _start_session(request, sign_in)
+            response = redirect(services.safe_next_url(sign_in.next_url) or "dashboard")
+    response["Referrer-Policy"] = "no-referrer"  # the path is a credential until it is used
+    return response
+
+
+def _start_session(request: HttpRequest, sign_in: services.SignIn) -> None:
+    if request.user.is_authenticated:
+        logout(request)  # never carry another account's session data into this one
+    login(request, sign_in.user, backend="django.contrib.auth.backends.ModelBackend")  # new session key
+    # The 12-hour and 30-minute clocks (tenants.middleware.SessionLifetimeMiddleware) start now.
+    request.session[SESSION_AUTH_AT] = request.session[SESSION_LAST_SEEN] = int(time.time())
+    if sign_in.membership is not None:
+        request.session[SESSION_MEMBERSHIP] = str(sign_in.membership.pk)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.logout_record(user=request.user, tenant=getattr(request, "tenant", None))
+        logout(request)
+    return redirect("tenants:login")
