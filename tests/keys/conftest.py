@@ -57,6 +57,17 @@ def _clear_audit_log_for_flush(connection) -> None:
 
 
 @pytest.fixture
+async def orm_thread_closed():
+    """For async tests: the ORM runs in asgiref's worker thread, whose connection outlives the test
+    (on PostgreSQL it would keep the test database from being dropped). Close it in that thread."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
 def committed_db(transactional_db):
     """A database whose writes are really committed (async ORM threads and file scans see them)."""
     from django.db import connection

@@ -171,7 +171,9 @@ async def test_it_authenticates_asynchronously_with_the_same_rules(
     assert await core.aauthenticate("odk_nope") is None
 
 
-async def test_it_limits_stores_asynchronously(committed_db, alice, acme, make_key, store_factory):
+async def test_it_limits_stores_asynchronously(
+    committed_db, orm_thread_closed, alice, acme, make_key, store_factory
+):
     from asgiref.sync import sync_to_async
 
     store = await sync_to_async(store_factory)(tenant=acme)
