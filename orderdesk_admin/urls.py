@@ -12,6 +12,7 @@ urlpatterns = [
     path("keys/", include("tenants.keys.urls")),
     path("stores/", include("stores.urls")),
     path("sandbox/api/v2/", include("sandbox.urls")),
+    path("sandbox/", include("sandbox.ui_urls")),
     path("", include("mcp_bridge.urls")),
     path("", dashboard_view, name="dashboard"),
 ]

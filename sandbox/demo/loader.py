@@ -1,0 +1,83 @@
+"""Writing generated demo data into a sandbox store, replacing whatever it held."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from sandbox.demo.generator import DemoData, generate
+from sandbox.engine import stores
+from sandbox.engine.orders import recompute_totals
+from sandbox.models import (
+    SandboxFolder,
+    SandboxInventoryItem,
+    SandboxOrder,
+    SandboxOrderItem,
+    SandboxShipment,
+    SandboxStore,
+)
+
+
+def load(store: SandboxStore, data: DemoData) -> None:
+    """Empty the store and fill it with `data`. Ids restart from the store's first id, so loading the
+    same data again gives the same ids."""
+    with transaction.atomic():
+        store = stores.lock(store)
+        SandboxOrder.objects.filter(store=store).delete()
+        SandboxInventoryItem.objects.filter(store=store).delete()
+        SandboxFolder.objects.filter(store=store).delete()
+        store.next_id = 1
+        SandboxFolder.objects.bulk_create(
+            SandboxFolder(store=store, folder_id=folder_id, name=name, position=position)
+            for position, (folder_id, name) in enumerate(data.folders)
+        )
+        folder_ids = {name: folder_id for folder_id, name in data.folders}
+        inventory_ids = stores.allocate_ids(store, len(data.inventory))
+        SandboxInventoryItem.objects.bulk_create(
+            SandboxInventoryItem(store=store, item_id=item_id, **values)
+            for item_id, values in zip(inventory_ids, data.inventory, strict=True)
+        )
+        orders, items, shipments = [], [], []
+        for demo in data.orders:
+            order_id, *item_ids = stores.allocate_ids(store, 1 + len(demo.items) + len(demo.shipments))
+            order = SandboxOrder(
+                store=store, order_id=order_id, folder_id=folder_ids[demo.folder], **demo.values
+            )
+            order.source_id = order.source_id or str(order_id)
+            order_items = [
+                SandboxOrderItem(order=order, item_id=item_id, position=position, **values)
+                for position, (item_id, values) in enumerate(zip(item_ids, demo.items, strict=False))
+            ]
+            recompute_totals(order, order_items)
+            refund = order.order_total if order.payment_status == "Fully Refunded" else 0
+            if order.payment_status == "Partially Refunded":
+                refund = min(order.order_total, order.shipping_total or order.order_total / 4)
+            order.refund_total = round(refund, 2)
+            order.processor_balance = (
+                0 if order.payment_status == "Voided" else order.order_total - order.refund_total
+            )
+            shipment_ids = item_ids[len(demo.items) :]
+            orders.append(order)
+            items += order_items
+            shipments += [
+                SandboxShipment(order=order, shipment_id=shipment_id, **values)
+                for shipment_id, values in zip(shipment_ids, demo.shipments, strict=True)
+            ]
+        SandboxOrder.objects.bulk_create(orders)
+        for item in items:
+            item.order_id = item.order.pk  # the orders got their primary keys just now
+        for shipment in shipments:
+            shipment.order_id = shipment.order.pk
+        SandboxOrderItem.objects.bulk_create(items)
+        SandboxShipment.objects.bulk_create(shipments)
+        store.save(update_fields=["next_id"])
+
+
+def seed_store(store: SandboxStore, *, orders: int = 60, seed: int, reference: date | None = None) -> None:
+    """Fill `store` with `orders` demo orders, deterministic for (`seed`, `reference` date)."""
+    reference = reference or timezone.now().date()
+    load(store, generate(seed=seed, reference=reference, orders=orders))
+    SandboxStore.objects.filter(pk=store.pk).update(seed=seed, seeded_at=timezone.now())
+    store.refresh_from_db()

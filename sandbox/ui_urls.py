@@ -1,0 +1,14 @@
+"""`/sandbox/…` pages (the emulator itself lives under `/sandbox/api/v2/`, see `sandbox.urls`)."""
+
+from django.urls import path
+
+from sandbox import ui_views
+
+app_name = "sandbox-ui"
+
+urlpatterns = [
+    path("", ui_views.sandbox_index, name="index"),
+    path("<uuid:store_id>/", ui_views.sandbox_store, name="store"),
+    path("<uuid:store_id>/faults/", ui_views.sandbox_faults, name="faults"),
+    path("<uuid:store_id>/seed/", ui_views.sandbox_seed, name="seed"),
+]

@@ -1,0 +1,85 @@
+"""The sandbox settings pages: which sandbox stores the tenant has, their credentials' store id and
+base URL, fault injection, rate limit, and re-filling demo data."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from orderdesk_admin.http import AppRequest, member_required
+from sandbox import services
+from sandbox.forms import FaultSettingsForm, ReseedForm
+from sandbox.models import SandboxStore
+from tenants.actors import Permission
+
+DETAIL = "sandbox/sandbox_detail.html"
+
+
+def _context(request: AppRequest, sandbox: SandboxStore, **forms) -> dict:
+    current = services.FaultSettings.of(sandbox)
+    return {
+        "sandbox": sandbox,
+        "store": sandbox.store,
+        "base_url": settings.SANDBOX_BASE_URL,
+        "can_edit": request.actor.has(Permission.MANAGE_STORES),
+        "order_count": sandbox.orders.count(),
+        "inventory_count": sandbox.inventory.count(),
+        "faults_form": forms.get("faults_form") or FaultSettingsForm.for_settings(current),
+        "reseed_form": forms.get("reseed_form") or ReseedForm(initial={"orders": 60}),
+        "saved": forms.get("saved", ""),
+    }
+
+
+@require_GET
+@member_required()
+def sandbox_index(request: AppRequest) -> HttpResponse:
+    sandboxes = services.sandbox_stores_list(tenant=request.tenant, actor=request.actor)
+    return render(
+        request, "sandbox/sandbox_list.html", {"sandboxes": sandboxes, "base_url": settings.SANDBOX_BASE_URL}
+    )
+
+
+@require_GET
+@member_required()
+def sandbox_store(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    return render(request, DETAIL, _context(request, sandbox))
+
+
+@require_POST
+@member_required(Permission.MANAGE_STORES)
+def sandbox_faults(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    form = FaultSettingsForm(request.POST)
+    if not form.is_valid():
+        return render(request, DETAIL + ("#sandbox-faults" if request.htmx else ""),
+                      _context(request, sandbox, faults_form=form))  # fmt: skip
+    sandbox = services.sandbox_faults_update(
+        tenant=request.tenant, actor=request.actor, store_id=store_id, settings=form.settings()
+    )
+    if not request.htmx:
+        messages.success(request, "Fault settings saved.")
+        return redirect("sandbox-ui:store", store_id=store_id)
+    return render(request, DETAIL + "#sandbox-faults", _context(request, sandbox, saved="faults"))
+
+
+@require_POST
+@member_required(Permission.MANAGE_STORES)
+def sandbox_seed(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    form = ReseedForm(request.POST)
+    if not form.is_valid():
+        return render(request, DETAIL + ("#sandbox-seed" if request.htmx else ""),
+                      _context(request, sandbox, reseed_form=form))  # fmt: skip
+    sandbox = services.sandbox_reseed(
+        tenant=request.tenant, actor=request.actor, store_id=store_id, **form.cleaned_data
+    )
+    if not request.htmx:
+        messages.success(request, f"Demo data refilled (seed {sandbox.seed}).")
+        return redirect("sandbox-ui:store", store_id=store_id)
+    return render(request, DETAIL + "#sandbox-seed", _context(request, sandbox, saved="seed"))
