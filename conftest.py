@@ -4,10 +4,51 @@ alice  owner of Acme        bob     operator at Acme        vera  viewer at Acme
 charlie owner of Globex (the other tenant: everything of Acme must be invisible to him)
 """
 
+import importlib
+
 import pytest
+from asgiref.sync import SyncToAsync
 from django.core.cache import cache
+from django.db import connections
+from django.test import TransactionTestCase
 
 from tests.factories import MembershipFactory, TenantFactory
+
+
+def _clear_audit_log_for_flush(connection) -> None:
+    """Transactional tests end with a flush, which is a DELETE on SQLite, and the audit log's
+    append-only triggers refuse it. Empty the audit table with the triggers briefly dropped and
+    restore them, so every later test still runs against an append-only table. (PostgreSQL flushes
+    with TRUNCATE, which row triggers do not see.)"""
+    if connection.vendor != "sqlite":
+        return
+    migration = importlib.import_module("tenants.migrations.0002_audit_append_only")
+    with connection.cursor() as cursor:
+        for statement in migration.SQLITE_REVERSE:
+            cursor.execute(statement)
+        cursor.execute("DELETE FROM tenants_auditevent")
+        for statement in migration.SQLITE:
+            cursor.execute(statement)
+
+
+_original_fixture_teardown = TransactionTestCase._fixture_teardown
+
+
+def _fixture_teardown(self):
+    for alias in self._databases_names(include_mirrors=False):
+        _clear_audit_log_for_flush(connections[alias])
+    return _original_fixture_teardown(self)
+
+
+TransactionTestCase._fixture_teardown = _fixture_teardown
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    yield
+    # Async tests run the ORM in asgiref's shared worker thread, whose connection would otherwise
+    # outlive the session and keep PostgreSQL from dropping the test database.
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 @pytest.fixture(autouse=True)
