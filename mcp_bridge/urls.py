@@ -1,14 +1,14 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from mcp_bridge.views import console, traces
 
 app_name = "mcp_bridge"
 
-
-def _pending(request, *args, **kwargs):  # replaced as each page lands
-    return HttpResponse("Not built yet", status=501)
-
-
 urlpatterns = [
-    path("console/", _pending, name="console"),
-    path("traces/", _pending, name="trace-list"),
+    path("console/", console.console, name="console"),
+    path("console/runs/<slug:run_id>/", console.console_run_status, name="console-run-status"),
+    path("console/<slug:name>/", console.console_operation, name="console-operation"),
+    path("console/<slug:name>/run/", console.console_run, name="console-run"),
+    path("traces/", traces.trace_list, name="trace-list"),
+    path("traces/<uuid:trace_id>/", traces.trace_detail, name="trace-detail"),
 ]

@@ -1,5 +1,26 @@
+"""The dashboard: the tenant's stores, its latest traces, and the last 24 hours of calls."""
+
+from __future__ import annotations
+
 from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from mcp_bridge import selectors
+from mcp_bridge.views import template_for
+from orderdesk_admin.http import AppRequest, member_required
+from stores.selectors import stores_visible
+from tenants.actors import Permission
 
 
-def dashboard(request):  # replaced by the real dashboard
-    return HttpResponse("Dashboard not built yet", status=501)
+@require_GET
+@member_required(Permission.READ)
+def dashboard(request: AppRequest) -> HttpResponse:
+    stores = stores_visible(tenant=request.tenant, actor=request.actor)
+    summary = selectors.dashboard_summary(tenant=request.tenant, stores=stores)
+    context = {
+        "summary": summary,
+        "can_manage_stores": request.actor.has(Permission.MANAGE_STORES),
+        "can_manage_keys": request.actor.has(Permission.MANAGE_KEYS),
+    }
+    return render(request, template_for(request, "mcp_bridge/dashboard.html", "dashboard-activity"), context)

@@ -1,0 +1,294 @@
+"""Running operations from the API console.
+
+Which operations an actor sees (all of its toolsets, with the ones its role may not call shown
+disabled), a synchronous run for plain form posts, and background runs for operations that report
+progress. A background run is an asyncio task in the serving process; its state lives in the shared
+cache under a random run id bound to the tenant and user, so any process can answer a poll and nobody
+else can read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import json
+import logging
+import secrets
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync, sync_to_async
+from django.core.cache import cache
+from django.db import close_old_connections
+from pydantic import ValidationError
+
+from mcp_bridge import operations
+from mcp_bridge.models import Trace
+from mcp_bridge.registry import (
+    TOOLSETS,
+    Operation,
+    Registry,
+    check_allowed,
+    run_operation,
+    validation_message,
+)
+from mcp_bridge.trace_store import to_jsonable
+from orderdesk_admin import context
+from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound, OperationError
+from tenants.actors import Actor
+from tenants.audit import Action, audit
+from tenants.models import AuditOutcome
+
+logger = logging.getLogger(__name__)
+
+RUN_TTL = 60 * 60  # a finished run's result stays readable for an hour
+RESULT_DISPLAY_LIMIT = 256 * 1024  # characters of pretty JSON shown (and kept in the cache)
+_background_tasks: set[asyncio.Task] = set()  # strong references: the loop only keeps weak ones
+
+
+def get_registry() -> Registry:
+    """The operations the console offers. A function so tests can substitute a registry."""
+    return operations.REGISTRY
+
+
+@dataclass(frozen=True)
+class ConsoleEntry:
+    op: Operation
+    allowed: bool  # False: shown, but the actor's role may not call it (a viewer and a write)
+
+
+def console_groups(actor: Actor) -> list[tuple[str, list[ConsoleEntry]]]:
+    """Every operation in the actor's toolsets, grouped by toolset in the registry's toolset order."""
+    callable_names = {op.name for op in get_registry().for_actor(actor)}
+    groups: dict[str, list[ConsoleEntry]] = {}
+    for op in get_registry():
+        if actor.allows_toolset(op.toolset):
+            groups.setdefault(op.toolset, []).append(ConsoleEntry(op, op.name in callable_names))
+    return [
+        (toolset, sorted(groups[toolset], key=lambda entry: entry.op.name))
+        for toolset in TOOLSETS
+        if toolset in groups
+    ]
+
+
+def operation_for(actor: Actor, name: str) -> Operation:
+    """The operation called `name`, if it is in the actor's toolsets (NotFound otherwise)."""
+    op = get_registry().get(name)
+    if not actor.allows_toolset(op.toolset):
+        raise NotFound(f"There is no operation called {name!r}.")
+    return op
+
+
+def find_operation(name: str) -> Operation | None:
+    try:
+        return get_registry().get(name)
+    except NotFound:
+        return None
+
+
+def ensure_callable(op: Operation, actor: Actor) -> None:
+    """Refuse (Forbidden, a 403) before anything runs, and record the refusal in the audit log."""
+    try:
+        check_allowed(op, actor)
+    except Forbidden:
+        audit(
+            Action.ACCESS_DENIED,
+            actor=actor,
+            target_type="operation",
+            target_id=op.name,
+            outcome=AuditOutcome.DENIED,
+            detail={"operation": op.name},
+        )
+        raise
+
+
+def console_context(request_id: str) -> context.RequestContext:
+    """The request context of a console run: the page request's id and IP, interface "console"."""
+    return context.RequestContext(source="console", request_id=request_id, ip=context.current().ip)
+
+
+@dataclass
+class RunOutcome:
+    """What the console shows after a run. Plain data, so it can wait in the cache for a poll."""
+
+    operation: str
+    ok: bool
+    result_json: str = ""
+    result_truncated: bool = False
+    error: str = ""
+    error_code: str = ""
+    field: str | None = None
+    crashed: bool = False
+    request_id: str = ""
+    trace_id: str | None = None
+    duration_ms: float | None = None
+    upstream_calls: int | None = None
+    field_errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def invalid(cls, op: Operation, exc: OperationError, request_id: str = "") -> RunOutcome:
+        outcome = cls(operation=op.name, ok=False, error=str(exc), error_code=exc.code, request_id=request_id)
+        outcome.field = exc.field
+        if exc.field:
+            outcome.field_errors = {exc.field: [str(exc)]}
+        return outcome
+
+
+def pretty_result(result: Any) -> tuple[str, bool]:
+    text = json.dumps(to_jsonable(result), indent=2, ensure_ascii=False, default=str)
+    if len(text) > RESULT_DISPLAY_LIMIT:
+        return text[:RESULT_DISPLAY_LIMIT], True
+    return text, False
+
+
+def _trace_figures(trace_id: Any) -> tuple[float | None, int | None]:
+    row = Trace.objects.filter(pk=trace_id).values_list("duration_ms", "upstream_calls").first()
+    return row if row else (None, None)
+
+
+async def execute(
+    op: Operation,
+    arguments: dict[str, Any],
+    *,
+    actor: Actor,
+    ctx: context.RequestContext,
+    progress: Any = None,
+) -> RunOutcome:
+    """Run through the registry (permission check, validation, trace, audit) and describe the result."""
+    with context.bind(ctx):
+        try:
+            invocation = await run_operation(op, arguments, actor=actor, progress=progress)
+        except OperationError as exc:
+            outcome = RunOutcome.invalid(op, exc, ctx.request_id)
+            trace_id = getattr(exc, "trace_id", None)
+        except Exception as exc:  # run_operation already logged it with the request id
+            outcome = RunOutcome(operation=op.name, ok=False, crashed=True, request_id=ctx.request_id)
+            trace_id = getattr(exc, "trace_id", None)
+        else:
+            text, truncated = pretty_result(invocation.result)
+            outcome = RunOutcome(operation=op.name, ok=True, result_json=text, result_truncated=truncated)
+            outcome.request_id, trace_id = ctx.request_id, invocation.trace_id
+    if trace_id is not None:
+        outcome.trace_id = str(trace_id)
+        outcome.duration_ms, outcome.upstream_calls = await sync_to_async(_trace_figures)(trace_id)
+    return outcome
+
+
+def run_now(
+    op: Operation, arguments: dict[str, Any], *, actor: Actor, ctx: context.RequestContext
+) -> RunOutcome:
+    """A synchronous run, for form posts without JavaScript and operations without progress."""
+    return async_to_sync(execute)(op, arguments, actor=actor, ctx=ctx)
+
+
+def precheck(op: Operation, arguments: dict[str, Any], request_id: str = "") -> RunOutcome | None:
+    """Validate before starting a background run, so a bad field is reported at once, on its field."""
+    try:
+        op.input_model.model_validate(arguments)
+    except ValidationError as exc:
+        message, field_name = validation_message(exc)
+        return RunOutcome.invalid(op, InvalidInput(message, field=field_name), request_id)
+    return None
+
+
+# --- Background runs ------------------------------------------------------------------------------
+
+
+@dataclass
+class RunState:
+    run_id: str
+    tenant: str
+    user: str
+    operation: str
+    finished: bool = False
+    done: float = 0
+    total: float | None = None
+    message: str = "Starting…"
+    outcome: dict[str, Any] | None = None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return max(0, min(100, round(100 * self.done / self.total)))
+
+    @property
+    def result(self) -> RunOutcome | None:
+        return RunOutcome(**self.outcome) if self.outcome is not None else None
+
+
+def _cache_key(run_id: str) -> str:
+    return f"console-run:{run_id}"
+
+
+def _save_state(state: RunState) -> None:
+    cache.set(_cache_key(state.run_id), asdict(state), RUN_TTL)
+
+
+def start_run(op: Operation, arguments: dict[str, Any], *, actor: Actor, ctx: context.RequestContext) -> str:
+    """Start `op` in the background and return its run id; poll it with `run_state`."""
+    if actor.user is None:
+        raise Forbidden("Console runs belong to a signed-in operator.")
+    state = RunState(
+        run_id=secrets.token_urlsafe(18),
+        tenant=str(actor.tenant.pk),
+        user=str(actor.user.pk),
+        operation=op.name,
+    )
+    _save_state(state)
+    async_to_sync(_spawn)(state, op, arguments, actor, ctx)
+    return state.run_id
+
+
+async def _spawn(state: RunState, op: Operation, arguments: dict[str, Any], actor: Actor, ctx) -> None:
+    # A fresh context: the request's own (asgiref executors, the request context) ends with the
+    # request, while this task outlives it on the server's event loop.
+    task = asyncio.get_running_loop().create_task(
+        _run_in_background(state, op, arguments, actor, ctx), context=contextvars.Context()
+    )
+    _background_tasks.add(task)
+    task.add_done_callback(_background_tasks.discard)
+
+
+async def _run_in_background(state: RunState, op: Operation, arguments, actor: Actor, ctx) -> None:
+    async def report(done: float, total: float | None = None, message: str | None = None) -> None:
+        state.done, state.total = done, total
+        state.message = message or state.message
+        await sync_to_async(_save_state)(state)
+
+    try:
+        outcome = await execute(op, arguments, actor=actor, ctx=ctx, progress=report)
+    except asyncio.CancelledError:
+        # The server stopped (or a WSGI server ended the request's event loop): say so rather than
+        # leave the page polling a run that will never finish.
+        outcome = RunOutcome(operation=op.name, ok=False, error="The run was interrupted before it finished.")
+        state.finished, state.outcome = True, asdict(outcome)
+        _save_state(state)
+        raise
+    except Exception:
+        logger.exception("console run %s crashed (request %s)", state.run_id, ctx.request_id)
+        outcome = RunOutcome(operation=op.name, ok=False, crashed=True, request_id=ctx.request_id)
+    state.finished, state.outcome = True, asdict(outcome)
+    state.message = "Finished."
+    await sync_to_async(_save_state)(state)
+    await sync_to_async(close_old_connections)()
+
+
+def run_state(run_id: str, *, actor: Actor) -> RunState:
+    """A run of this tenant and user; anyone else's (or an expired one) is NotFound."""
+    data = cache.get(_cache_key(run_id))
+    if (
+        not data
+        or actor.user is None
+        or data.get("tenant") != str(actor.tenant.pk)
+        or data.get("user") != str(actor.user.pk)
+    ):
+        raise NotFound("No such console run (it may have expired).")
+    return RunState(**data)
+
+
+async def wait_for_background_runs() -> None:
+    """Await every background run of this process (tests and orderly shutdown)."""
+    while _background_tasks:
+        await asyncio.gather(*list(_background_tasks), return_exceptions=True)

@@ -1,0 +1,334 @@
+"""Reading traces: the filtered list, one trace with its spans and business diff, replay arguments,
+the dashboard's aggregates, and the membership behind a live-tail socket. Always within one tenant."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from mcp_bridge.forms import TraceFilters
+from mcp_bridge.models import Span, Trace, TraceOutcome
+from orderdesk_admin.errors import NotFound
+from stores.models import Store
+from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN, SESSION_MEMBERSHIP
+from tenants.models import ApiKey, Membership, Tenant, User
+
+TRACES_PER_PAGE = 50
+RECENT_TRACES = 10
+CHART_HOURS = 24
+# The dashboard reads at most this many traces of the last 24 hours; beyond it the charts show the
+# newest ones, which keeps the page fast for a tenant whose agents call thousands of times an hour.
+CHART_ROW_LIMIT = 50_000
+# Columns the list needs; the JSON columns (arguments, result, before/after) can be large.
+_LIST_FIELDS = (
+    "id",
+    "tenant_id",
+    "operation",
+    "source",
+    "store_id",
+    "store_name",
+    "actor_label",
+    "outcome",
+    "error_code",
+    "duration_ms",
+    "upstream_calls",
+    "started_at",
+)
+
+
+# --- The list ---------------------------------------------------------------------------------------
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return None
+
+
+def _day_start(day) -> datetime:
+    return datetime.combine(day, dtime.min, tzinfo=timezone.get_current_timezone())
+
+
+def trace_list(*, tenant: Tenant, filters: TraceFilters | None = None) -> QuerySet[Trace]:
+    """The tenant's traces, newest first, narrowed by `filters`."""
+    traces = Trace.objects.filter(tenant=tenant).only(*_LIST_FIELDS).order_by("-started_at", "-id")
+    f = filters or TraceFilters()
+    if f.operation:
+        traces = traces.filter(operation=f.operation)
+    if f.outcome:
+        traces = traces.filter(outcome=f.outcome)
+    if f.source:
+        traces = traces.filter(source=f.source)
+    if f.store:
+        traces = traces.filter(store_id=_as_uuid(f.store)) if _as_uuid(f.store) else traces.none()
+    if f.actor:
+        kind, _, ident = f.actor.partition(":")
+        if kind == "user" and ident.isdigit():
+            traces = traces.filter(actor_user_id=int(ident))
+        elif kind == "key" and ident:
+            traces = traces.filter(actor_key_id=ident)
+        else:
+            traces = traces.none()
+    if f.date_from:
+        traces = traces.filter(started_at__gte=_day_start(f.date_from))
+    if f.date_to:
+        traces = traces.filter(started_at__lt=_day_start(f.date_to) + timedelta(days=1))
+    return traces
+
+
+def trace_page(*, tenant: Tenant, filters: TraceFilters, page: Any = 1) -> Page:
+    return Paginator(trace_list(tenant=tenant, filters=filters), TRACES_PER_PAGE).get_page(page)
+
+
+def trace_filter_choices(*, tenant: Tenant, operation_names: list[str]) -> dict[str, list]:
+    """Choices for the filter form: operations, the tenant's stores, its members and its keys."""
+    seen_operations = (
+        Trace.objects.filter(tenant=tenant).values_list("operation", flat=True).order_by().distinct()[:200]
+    )
+    stores = Store.objects.filter(tenant=tenant).order_by("name").values_list("id", "name")
+    users = User.objects.filter(memberships__tenant=tenant).order_by("email").values_list("id", "email")
+    keys = ApiKey.objects.filter(tenant=tenant).order_by("name").values_list("id", "name", "prefix")
+    return {
+        "operations": sorted({*operation_names, *seen_operations}),
+        "stores": [(str(pk), name) for pk, name in stores],
+        "actors": [(f"user:{pk}", email) for pk, email in users]
+        + [(f"key:{pk}", f"key {name} ({prefix})") for pk, name, prefix in keys],
+    }
+
+
+def trace_row_meta(trace: Trace) -> dict[str, str]:
+    """What the live tail matches its filters against (the same values the list filters use)."""
+    actor = f"user:{trace.actor_user_id}" if trace.actor_user_id else ""
+    actor = f"key:{trace.actor_key_id}" if trace.actor_key_id else actor
+    return {
+        "operation": trace.operation,
+        "outcome": trace.outcome,
+        "source": trace.source,
+        "store": str(trace.store_id) if trace.store_id else "",
+        "actor": actor,
+    }
+
+
+def matches_live_filters(filters: Mapping[str, str], meta: Mapping[str, str]) -> bool:
+    return all(not wanted or meta.get(name) == wanted for name, wanted in filters.items())
+
+
+# --- One trace -------------------------------------------------------------------------------------------
+
+
+def trace_get(*, tenant: Tenant, trace_id: Any) -> Trace:
+    """One trace of the tenant; another tenant's (or a malformed id) is NotFound."""
+    pk = _as_uuid(trace_id)
+    trace = Trace.objects.filter(tenant=tenant, pk=pk).first() if pk else None
+    if trace is None:
+        raise NotFound("No such trace.")
+    return trace
+
+
+def trace_spans(trace: Trace) -> list[Span]:
+    return list(trace.spans.order_by("seq"))
+
+
+def replay_arguments(*, tenant: Tenant, trace_id: Any, operation: str) -> dict[str, Any]:
+    """A trace's (redacted) arguments to pre-fill the console; they must belong to `operation`."""
+    trace = trace_get(tenant=tenant, trace_id=trace_id)
+    if trace.operation != operation or not isinstance(trace.arguments, dict):
+        raise NotFound("That trace is not a call of this operation.")
+    return dict(trace.arguments)
+
+
+# --- The before/after diff -------------------------------------------------------------------------
+
+
+_MISSING = object()
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested JSON as {"dotted.path": leaf}; list items are numbered (`items.0.sku`).
+
+    Empty objects and lists are leaves of their own, so emptying a list shows as a change.
+    """
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key, sub in value.items():
+            out.update(flatten(sub, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for index, sub in enumerate(value):
+            out.update(flatten(sub, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    return {prefix or "(value)": value}
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    path: str
+    change: str  # changed | added | removed
+    before: Any = None
+    after: Any = None
+
+
+@dataclass(frozen=True)
+class TraceDiff:
+    rows: list[DiffRow] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"changed": 0, "added": 0, "removed": 0}
+        for row in self.rows:
+            counts[row.change] += 1
+        return counts
+
+
+def diff(before: Any, after: Any) -> TraceDiff:
+    """Field-level differences between two snapshots of a business object."""
+    old = flatten(before) if before is not None else {}  # a create has no "before"
+    new = flatten(after) if after is not None else {}  # a delete has no "after"
+    rows, unchanged = [], 0
+    for path in sorted(old.keys() | new.keys(), key=_path_key):
+        a, b = old.get(path, _MISSING), new.get(path, _MISSING)
+        if a is _MISSING:
+            rows.append(DiffRow(path, "added", after=b))
+        elif b is _MISSING:
+            rows.append(DiffRow(path, "removed", before=a))
+        elif a != b or type(a) is not type(b):
+            rows.append(DiffRow(path, "changed", before=a, after=b))
+        else:
+            unchanged += 1
+    return TraceDiff(rows=rows, unchanged=unchanged)
+
+
+def _path_key(path: str) -> list[tuple[int, int | str]]:
+    # Numbered list items sort numerically (items.2 before items.10).
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in path.split(".")]
+
+
+def trace_diff(trace: Trace) -> TraceDiff | None:
+    """The diff of a write's business object, or None when the operation recorded no snapshots."""
+    if trace.before is None and trace.after is None:
+        return None
+    return diff(trace.before, trace.after)
+
+
+# --- Dashboard ---------------------------------------------------------------------------------------------
+
+
+def recent_traces(*, tenant: Tenant, limit: int = RECENT_TRACES) -> list[Trace]:
+    return list(trace_list(tenant=tenant)[:limit])
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default); None for no values."""
+    if not sorted_values:
+        return None
+    position = (len(sorted_values) - 1) * fraction
+    low, high = math.floor(position), math.ceil(position)
+    if low == high:
+        return sorted_values[low]
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+@dataclass
+class HourStats:
+    start: datetime
+    ok: int = 0
+    errors: int = 0  # anticipated errors and crashes
+    durations: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.errors
+
+    @property
+    def p50(self) -> float | None:
+        return percentile(sorted(self.durations), 0.50)
+
+    @property
+    def p95(self) -> float | None:
+        return percentile(sorted(self.durations), 0.95)
+
+
+def hourly_activity(
+    *, tenant: Tenant, now: datetime | None = None, hours: int = CHART_HOURS
+) -> list[HourStats]:
+    """Calls and latency per hour for the last `hours` hours (the current hour last)."""
+    now = now or timezone.now()
+    current = now.replace(minute=0, second=0, microsecond=0)
+    buckets = [HourStats(start=current - timedelta(hours=hours - 1 - i)) for i in range(hours)]
+    rows = (
+        Trace.objects.filter(tenant=tenant, started_at__gte=buckets[0].start, started_at__lte=now)
+        .order_by("-started_at")
+        .values_list("started_at", "outcome", "duration_ms")[:CHART_ROW_LIMIT]
+    )
+    for started_at, outcome, duration_ms in rows:
+        index = int((started_at - buckets[0].start).total_seconds() // 3600)
+        if 0 <= index < hours:
+            bucket = buckets[index]
+            if outcome == TraceOutcome.OK:
+                bucket.ok += 1
+            else:
+                bucket.errors += 1
+            bucket.durations.append(duration_ms)
+    return buckets
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    stores: list[Store]
+    recent: list[Trace]
+    hours: list[HourStats]
+    sandbox: Store | None
+
+    @property
+    def calls_24h(self) -> int:
+        return sum(h.total for h in self.hours)
+
+    @property
+    def errors_24h(self) -> int:
+        return sum(h.errors for h in self.hours)
+
+
+def dashboard_summary(
+    *, tenant: Tenant, stores: QuerySet[Store], now: datetime | None = None
+) -> DashboardSummary:
+    store_list = list(stores.order_by("-is_sandbox", "name")[:50])
+    return DashboardSummary(
+        stores=store_list,
+        recent=recent_traces(tenant=tenant),
+        hours=hourly_activity(tenant=tenant, now=now),
+        sandbox=next((s for s in store_list if s.is_sandbox), None),
+    )
+
+
+# --- Live tail sockets ---------------------------------------------------------------------------------
+
+
+def socket_membership(*, user: Any, session: Mapping[str, Any] | None) -> Membership | None:
+    """The membership a WebSocket acts as, chosen exactly as TenantMiddleware chooses it for pages.
+
+    Sockets skip the HTTP middleware, so the session lifetime rules (12 h absolute, 30 min idle) are
+    checked here too: a socket of an expired session is refused.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or session is None:
+        return None
+    now = int(time.time())
+    auth_at, last_seen = session.get(SESSION_AUTH_AT, 0), session.get(SESSION_LAST_SEEN, 0)
+    if now - auth_at > settings.SESSION_COOKIE_AGE or now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+        return None
+    memberships = Membership.objects.select_related("tenant").filter(user=user)
+    chosen = session.get(SESSION_MEMBERSHIP)
+    return (chosen and memberships.filter(pk=chosen).first()) or memberships.order_by("created_at").first()

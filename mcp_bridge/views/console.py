@@ -1,0 +1,100 @@
+"""The API console: every operation of the registry as a form generated from its input schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from mcp_bridge import console_runs, selectors
+from mcp_bridge.console_runs import RunOutcome
+from mcp_bridge.forms import OperationForm
+from mcp_bridge.registry import Operation
+from mcp_bridge.views import template_for
+from orderdesk_admin.http import AppRequest, member_required
+from stores.selectors import stores_visible
+from tenants.actors import Permission
+
+PAGE = "mcp_bridge/console.html"
+
+
+def _form(request: AppRequest, op: Operation, **kwargs: Any) -> OperationForm:
+    stores = stores_visible(tenant=request.tenant, actor=request.actor)
+    return OperationForm(op, stores=stores, **kwargs)
+
+
+def _context(request: AppRequest, op: Operation | None = None, form=None, **extra: Any) -> dict[str, Any]:
+    return {
+        "groups": console_runs.console_groups(request.actor),
+        "op": op,
+        "allowed": op is not None and request.actor.has(op.permission),
+        "form": form,
+        "field_names": list(form.fields) if form is not None else [],
+        **extra,
+    }
+
+
+def _replayed(request: AppRequest, op: Operation) -> dict[str, Any] | None:
+    trace_id = request.GET.get("trace")
+    if not trace_id:
+        return None
+    return selectors.replay_arguments(tenant=request.tenant, trace_id=trace_id, operation=op.name)
+
+
+@require_GET
+@member_required(Permission.READ)
+def console(request: AppRequest) -> HttpResponse:
+    return render(request, PAGE, _context(request))
+
+
+@require_GET
+@member_required(Permission.READ)
+def console_operation(request: AppRequest, name: str) -> HttpResponse:
+    op = console_runs.operation_for(request.actor, name)
+    replayed = _replayed(request, op)
+    form = _form(request, op, initial=replayed)
+    context = _context(request, op, form, replayed_from=request.GET.get("trace") if replayed else None)
+    return render(request, template_for(request, PAGE, "console-form"), context)
+
+
+@require_POST
+@member_required(Permission.READ)
+def console_run(request: AppRequest, name: str) -> HttpResponse:
+    op = console_runs.operation_for(request.actor, name)
+    console_runs.ensure_callable(op, request.actor)  # a viewer's write: 403, audited, nothing runs
+    form = _form(request, op, data=request.POST)
+    if not form.is_valid():
+        outcome = RunOutcome(operation=op.name, ok=False, field_errors=dict(form.errors))
+        return _result(request, op, form, outcome)
+    arguments, ctx = form.arguments(), console_runs.console_context(request.request_id)
+    if request.htmx and op.reports_progress:
+        outcome = console_runs.precheck(op, arguments, request.request_id)
+        if outcome is None:
+            run_id = console_runs.start_run(op, arguments, actor=request.actor, ctx=ctx)
+            return render(request, f"{PAGE}#console-progress", _progress_context(run_id, op))
+        return _result(request, op, form, outcome)
+    return _result(request, op, form, console_runs.run_now(op, arguments, actor=request.actor, ctx=ctx))
+
+
+def _result(request: AppRequest, op: Operation, form: OperationForm, outcome: RunOutcome) -> HttpResponse:
+    context = _context(request, op, form, outcome=outcome, oob=bool(request.htmx))
+    return render(request, template_for(request, PAGE, "console-result"), context)
+
+
+def _progress_context(run_id: str, op: Operation, state=None) -> dict[str, Any]:
+    status_url = reverse("mcp_bridge:console-run-status", args=[run_id])
+    return {"op": op, "run_id": run_id, "status_url": status_url, "state": state}
+
+
+@require_GET
+@member_required(Permission.READ)
+def console_run_status(request: AppRequest, run_id: str) -> HttpResponse:
+    state = console_runs.run_state(run_id, actor=request.actor)
+    op = console_runs.operation_for(request.actor, state.operation)
+    if not state.finished:
+        context = {**_context(request, op, _form(request, op)), **_progress_context(run_id, op, state)}
+        return render(request, template_for(request, PAGE, "console-progress"), context)
+    return _result(request, op, _form(request, op), state.result)

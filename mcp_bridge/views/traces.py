@@ -1,0 +1,46 @@
+"""The trace viewer: the tenant's traces, filtered and live, and one trace with its spans and diff."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from mcp_bridge import console_runs, selectors
+from mcp_bridge.forms import TraceFilterForm
+from mcp_bridge.routing import LIVE_TAIL_PATH
+from mcp_bridge.views import template_for
+from orderdesk_admin.http import AppRequest, member_required
+from tenants.actors import Permission
+
+
+@require_GET
+@member_required(Permission.READ)
+def trace_list(request: AppRequest) -> HttpResponse:
+    names = [op.name for op in console_runs.get_registry()]
+    choices = selectors.trace_filter_choices(tenant=request.tenant, operation_names=names)
+    form = TraceFilterForm(request.GET, **choices)
+    filters = form.filters()
+    page_obj = selectors.trace_page(tenant=request.tenant, filters=filters, page=request.GET.get("page"))
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "live": form.is_live,
+        "live_url": f"{LIVE_TAIL_PATH}?{filters.live_query()}".rstrip("?"),
+    }
+    return render(request, template_for(request, "mcp_bridge/trace_list.html", "trace-results"), context)
+
+
+@require_GET
+@member_required(Permission.READ)
+def trace_detail(request: AppRequest, trace_id: UUID) -> HttpResponse:
+    trace = selectors.trace_get(tenant=request.tenant, trace_id=trace_id)
+    context = {
+        "trace": trace,
+        "spans": selectors.trace_spans(trace),
+        "diff": selectors.trace_diff(trace),
+        "can_replay": console_runs.find_operation(trace.operation) is not None,
+    }
+    return render(request, template_for(request, "mcp_bridge/trace_detail.html", "trace-detail"), context)

@@ -1,0 +1,49 @@
+"""The console against the product's own registry: every registered operation gets a working form."""
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from mcp_bridge.models import Trace
+from mcp_bridge.operations import REGISTRY
+from tenants.actors import Actor
+from tenants.models import Membership
+from tests.traces.factories import sign_in
+
+
+def test_it_lists_every_operation_the_actor_may_call(client, alice):
+    actor = Actor.for_membership(Membership.objects.get(user=alice))
+    body = sign_in(client, alice).get(reverse("mcp_bridge:console")).content.decode()
+    for op in REGISTRY.for_actor(actor):
+        assert f"<code>{op.name}</code>" in body
+        assert escape(op.summary) in body
+
+
+@pytest.mark.parametrize("name", [op.name for op in REGISTRY] or ["(none registered)"])
+def test_it_generates_a_form_for_each_registered_operation(client, alice, acme, name):
+    if name not in {op.name for op in REGISTRY}:
+        pytest.skip("the registry is empty")
+    response = sign_in(client, alice).get(reverse("mcp_bridge:console-operation", args=[name]))
+    assert response.status_code == 200
+    assert f'action="{reverse("mcp_bridge:console-run", args=[name])}"' in response.content.decode()
+
+
+def test_it_runs_stores_list_from_the_console(client, alice, acme_store):
+    if "stores_list" not in {op.name for op in REGISTRY}:
+        pytest.skip("stores_list is not registered")
+    response = sign_in(client, alice).post(reverse("mcp_bridge:console-run", args=["stores_list"]), {})
+    assert response.status_code == 200
+    assert "Main street" in response.content.decode()
+    trace = Trace.objects.get()
+    assert trace.operation == "stores_list" and trace.source == "console" and trace.outcome == "ok"
+
+
+def test_it_never_echoes_an_api_key_back_into_the_form(client, bob):
+    if "stores_register" not in {op.name for op in REGISTRY}:
+        pytest.skip("stores_register is not registered")
+    url = reverse("mcp_bridge:console-run", args=["stores_register"])
+    response = sign_in(client, bob).post(
+        url, {"name": "", "orderdesk_store_id": "1", "api_key": "sekret-value-999"}
+    )
+    assert 'type="password"' in response.content.decode()
+    assert b"sekret-value-999" not in response.content

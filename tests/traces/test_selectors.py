@@ -1,0 +1,158 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from mcp_bridge import selectors
+from mcp_bridge.forms import TraceFilters
+from orderdesk_admin.errors import NotFound
+from tenants.models import ApiKey
+from tests.traces.factories import TraceFactory, hours_ago
+
+
+def names(traces):
+    return [t.operation for t in traces]
+
+
+@pytest.fixture
+def traces(acme, alice, acme_store):
+    key = ApiKey.objects.create(id="k1", tenant=acme, name="agent", prefix="odk_k1_ab", secret_hash="x")
+    return {
+        "old": TraceFactory(tenant=acme, operation="orders_list", started_at=hours_ago(72)),
+        "by_alice": TraceFactory(tenant=acme, operation="orders_get", source="console", actor_user=alice),
+        "by_key": TraceFactory(
+            tenant=acme, operation="orders_update", actor_key=key, outcome="error", store_id=acme_store.pk
+        ),
+        "crash": TraceFactory(tenant=acme, operation="orders_move", outcome="crash", started_at=hours_ago(1)),
+        "key": key,
+    }
+
+
+def test_it_lists_the_tenants_traces_newest_first(acme, globex, traces):
+    TraceFactory(tenant=globex, operation="globex_only")
+    assert names(selectors.trace_list(tenant=acme)) == [
+        "orders_update",
+        "orders_get",
+        "orders_move",
+        "orders_list",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (TraceFilters(operation="orders_get"), ["orders_get"]),
+        (TraceFilters(outcome="crash"), ["orders_move"]),
+        (TraceFilters(outcome="error"), ["orders_update"]),
+        (TraceFilters(source="console"), ["orders_get"]),
+        (TraceFilters(actor="key:k1"), ["orders_update"]),
+        (TraceFilters(actor="user:notanumber"), []),
+        (TraceFilters(store="not-a-uuid"), []),
+        (TraceFilters(operation="orders_get", outcome="error"), []),
+    ],
+)
+def test_it_filters_traces(acme, traces, filters, expected):
+    assert names(selectors.trace_list(tenant=acme, filters=filters)) == expected
+
+
+def test_it_filters_by_user_store_and_date_range(acme, alice, acme_store, traces):
+    assert names(selectors.trace_list(tenant=acme, filters=TraceFilters(actor=f"user:{alice.pk}"))) == [
+        "orders_get"
+    ]
+    assert names(selectors.trace_list(tenant=acme, filters=TraceFilters(store=str(acme_store.pk)))) == [
+        "orders_update"
+    ]
+    three_days_ago = (timezone.now() - timedelta(hours=72)).date()
+    only_old = TraceFilters(date_from=three_days_ago, date_to=three_days_ago)
+    assert names(selectors.trace_list(tenant=acme, filters=only_old)) == ["orders_list"]
+    since_today = TraceFilters(date_from=timezone.now().date())
+    assert "orders_list" not in names(selectors.trace_list(tenant=acme, filters=since_today))
+
+
+def test_it_paginates(acme):
+    for _ in range(selectors.TRACES_PER_PAGE + 3):
+        TraceFactory(tenant=acme)
+    page = selectors.trace_page(tenant=acme, filters=TraceFilters(), page=2)
+    assert page.number == 2 and len(page) == 3
+
+
+def test_it_finds_a_trace_only_in_its_tenant(acme, globex, traces):
+    trace = traces["by_alice"]
+    assert selectors.trace_get(tenant=acme, trace_id=trace.pk) == trace
+    with pytest.raises(NotFound):
+        selectors.trace_get(tenant=globex, trace_id=trace.pk)
+    with pytest.raises(NotFound):
+        selectors.trace_get(tenant=acme, trace_id="nonsense")
+
+
+def test_it_offers_filter_choices_from_the_tenant_only(acme, globex, alice, charlie, traces):
+    TraceFactory(tenant=globex, operation="globex_only")
+    choices = selectors.trace_filter_choices(tenant=acme, operation_names=["stores_list"])
+    assert "globex_only" not in choices["operations"]
+    assert {"stores_list", "orders_get"} <= set(choices["operations"])
+    assert (f"user:{alice.pk}", "alice@acme.test") in choices["actors"]
+    assert ("key:k1", "key agent (odk_k1_ab)") in choices["actors"]
+    assert all("globex" not in label for _, label in choices["actors"])
+
+
+def test_it_flattens_nested_json_to_dotted_paths():
+    value = {"id": 1, "shipping": {"city": "Oslo", "lines": ["a", "b"]}, "items": [{"sku": "X"}], "tags": []}
+    assert selectors.flatten(value) == {
+        "id": 1,
+        "shipping.city": "Oslo",
+        "shipping.lines.0": "a",
+        "shipping.lines.1": "b",
+        "items.0.sku": "X",
+        "tags": [],
+    }
+
+
+def test_it_diffs_changed_added_and_removed_fields():
+    before = {"id": 1, "email": "a@x.test", "shipping": {"city": "Oslo", "zip": "0150"}, "items": [{"q": 1}]}
+    after = {
+        "id": 1,
+        "email": "b@x.test",
+        "shipping": {"city": "Oslo"},
+        "items": [{"q": 1}, {"q": 2}],
+        "note": "hi",
+    }
+    diff = selectors.diff(before, after)
+    assert [(r.path, r.change, r.before, r.after) for r in diff.rows] == [
+        ("email", "changed", "a@x.test", "b@x.test"),
+        ("items.1.q", "added", None, 2),
+        ("note", "added", None, "hi"),
+        ("shipping.zip", "removed", "0150", None),
+    ]
+    assert diff.unchanged == 3
+    assert diff.counts == {"changed": 1, "added": 2, "removed": 1}
+
+
+def test_it_treats_a_type_change_as_a_change():
+    assert [r.change for r in selectors.diff({"qty": 1}, {"qty": "1"}).rows] == ["changed"]
+
+
+def test_it_diffs_creates_and_deletes():
+    assert [r.change for r in selectors.diff(None, {"id": 1, "a": 2}).rows] == ["added", "added"]
+    assert [r.change for r in selectors.diff({"id": 1}, None).rows] == ["removed"]
+
+
+def test_it_has_no_diff_without_snapshots(acme):
+    assert selectors.trace_diff(TraceFactory(tenant=acme)) is None
+
+
+def test_it_replays_arguments_only_for_the_same_operation_and_tenant(acme, globex, traces):
+    trace = traces["by_alice"]
+    assert selectors.replay_arguments(tenant=acme, trace_id=trace.pk, operation="orders_get") == {
+        "order_id": "1001"
+    }
+    with pytest.raises(NotFound):
+        selectors.replay_arguments(tenant=acme, trace_id=trace.pk, operation="orders_list")
+    with pytest.raises(NotFound):
+        selectors.replay_arguments(tenant=globex, trace_id=trace.pk, operation="orders_get")
+
+
+def test_it_matches_live_filters():
+    meta = {"operation": "orders_get", "outcome": "ok", "source": "mcp", "store": "s1", "actor": "key:k1"}
+    assert selectors.matches_live_filters({}, meta)
+    assert selectors.matches_live_filters({"outcome": "ok", "actor": "key:k1"}, meta)
+    assert not selectors.matches_live_filters({"outcome": "error"}, meta)
