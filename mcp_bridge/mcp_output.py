@@ -23,20 +23,13 @@ from pydantic import TypeAdapter
 TRUNCATED = "truncated"
 _LONG_TEXT_MARK = "… [cut to fit the response limit]"
 
+# Kept short: it is repeated in every tool's schema. The server instructions explain it once.
 TRUNCATION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": (
-        "Present only when the result was cut to fit the response size limit: `field` is the list "
-        "that was shortened, `returned`/`omitted` count its rows. Rows omitted here are NOT covered by "
-        "`next_cursor`; repeat the call asking for less (see `hint`)."
+        "Only present when the result was cut to fit the size limit: which list, how many rows were "
+        "returned and omitted, and a hint."
     ),
-    "properties": {
-        "field": {"type": "string"},
-        "returned": {"type": "integer"},
-        "omitted": {"type": "integer"},
-        "limit_bytes": {"type": "integer"},
-        "hint": {"type": "string"},
-    },
 }
 
 HINT = (
@@ -60,6 +53,27 @@ def _inline_root_ref(schema: dict[str, Any]) -> dict[str, Any]:
         return schema
     definition = schema["$defs"][ref.removeprefix("#/$defs/")]
     return {**definition, **{k: v for k, v in schema.items() if k != "$ref"}}
+
+
+_NAME_MAPS = frozenset({"properties", "$defs", "patternProperties"})
+_VALUE_KEYWORDS = frozenset({"default", "const", "enum", "examples"})  # data, not schemas
+
+
+def compact_schema(node: Any, *, names: bool = False) -> Any:
+    """A copy of a JSON schema without pydantic's generated `title`s, which only repeat the property
+    names and cost agents context in every tools/list. `names` marks a mapping of property names
+    (`properties`, `$defs`), whose keys are kept whatever they are called."""
+    if isinstance(node, dict):
+        return {
+            key: value
+            if not names and key in _VALUE_KEYWORDS
+            else compact_schema(value, names=not names and key in _NAME_MAPS)
+            for key, value in node.items()
+            if names or not (key == "title" and isinstance(value, str))
+        }
+    if isinstance(node, list):
+        return [compact_schema(item) for item in node]
+    return node
 
 
 @dataclass(frozen=True)
@@ -88,7 +102,7 @@ def output_shape(output_type: Any) -> OutputShape:
         schema = {"type": "object", "properties": {"result": schema}, "required": ["result"]}
         if defs:
             schema["$defs"] = defs
-    schema = copy.deepcopy(schema)
+    schema = compact_schema(schema)
     schema.setdefault("properties", {})[TRUNCATED] = TRUNCATION_SCHEMA
     return OutputShape(schema=schema, wrap=wrap, adapter=adapter)
 

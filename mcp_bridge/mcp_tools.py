@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from mcp_bridge.mcp_output import OutputShape, output_shape
+from mcp_bridge.mcp_output import OutputShape, compact_schema, output_shape
 from mcp_bridge.registry import Operation
 from orderdesk_admin.errors import OperationError, OutcomeUnknown, RateLimited
 
@@ -31,7 +31,7 @@ class ToolSpec:
 
     @cached_property
     def input_schema(self) -> dict[str, Any]:
-        schema = self.operation.input_schema()
+        schema = compact_schema(self.operation.input_schema())
         # The argument model forbids extra fields; say so in the schema whatever pydantic emits.
         schema["additionalProperties"] = False
         schema.setdefault("properties", {})

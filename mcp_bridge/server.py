@@ -60,8 +60,11 @@ is unknown, check (e.g. with orders_get) before retrying.
 record and retries on conflicts.
 - Errors name the field or the cause. "Rate limited: retry after N s" means wait N seconds. "Not \
 found" means the object does not exist in the stores you can use.
-- Field names follow OrderDesk's API (id, source_id, email, folder_id, order_total, date_added, …); \
-ids are strings, money is a decimal string. Results over 100 KiB are cut and carry `truncated`.
+- Field names follow OrderDesk's API (id, source_id, email, folder_id, order_total, date_added, …), so \
+OrderDesk's documentation applies to them.
+- A result over 100 KiB is cut to fit and carries `truncated` (which list was shortened, how many rows \
+were returned and omitted). Omitted rows are not covered by `next_cursor`: repeat the call with a \
+smaller `limit`, the summary preset or narrower filters.
 """
 
 

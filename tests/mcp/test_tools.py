@@ -61,7 +61,14 @@ async def test_it_describes_tools_from_the_operation(acme_db, make_key, fake_reg
     assert echo.input_schema["additionalProperties"] is False
     assert set(echo.input_schema["properties"]) == {"text", "times", "store"}  # no tenant, actor
     assert echo.input_schema["required"] == ["text"]
-    assert echo.output_schema["properties"]["text"] == {"title": "Text", "type": "string"}
+    assert echo.output_schema["properties"]["text"] == {"type": "string"}
+    assert echo.input_schema["properties"]["times"] == {
+        "default": 1,
+        "description": "How many times.",
+        "maximum": 5,
+        "minimum": 1,
+        "type": "integer",
+    }
     assert echo.annotations.read_only_hint is True and echo.annotations.open_world_hint is False
     assert note.annotations.read_only_hint is False
     assert note.annotations.destructive_hint is False
