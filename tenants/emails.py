@@ -9,10 +9,12 @@ private as the database.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.console import EmailBackend as DjangoConsoleBackend
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -75,3 +77,18 @@ def send_invitation(*, invitation: Invitation, url: str) -> None:
 def send_no_account(*, to: str) -> None:
     signup_url = settings.SITE_URL + reverse("tenants:signup") if settings.SIGNUP_OPEN else ""
     _send("no_account", to, signup_url=signup_url)
+
+
+class ConsoleEmailBackend(DjangoConsoleBackend):
+    """The development mail backend: Django's console backend, but with long lines kept whole.
+
+    Django's prints messages quoted-printable, which breaks every line over 78 characters with "="
+    soft breaks, so a sign-in link could not be clicked or copied from the terminal. Lines up to
+    RFC 5322's 998-character limit are written as they are instead.
+    """
+
+    _policy = email.policy.default.clone(max_line_length=998)
+
+    def write_message(self, message) -> None:
+        data = message.message(policy=self._policy).as_bytes().decode("utf-8", "replace")
+        self.stream.write(f"{data}\n{'-' * 79}\n")

@@ -41,7 +41,9 @@ def home_membership(user: User) -> Membership | None:
 
 
 def _home_tenant(email: str) -> Tenant | None:
-    membership = Membership.objects.select_related("tenant").filter(user__email=email).first()
+    membership = (
+        Membership.objects.select_related("tenant").filter(user__email=email).order_by("created_at").first()
+    )
     return membership.tenant if membership else None
 
 

@@ -29,7 +29,9 @@ def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if not settings.SIGNUP_OPEN:
-        return render(request, "tenants/signup.html", {"closed": True}, status=403 if request.POST else 200)
+        return render(
+            request, "tenants/signup.html", {"closed": True}, status=403 if request.method == "POST" else 200
+        )
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
