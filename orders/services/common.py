@@ -1,0 +1,115 @@
+"""What every order and inventory operation does first and around each upstream call.
+
+`open_store` checks the permission before anything else (a refused call costs no query and no upstream
+call), resolves the `store` argument inside the caller's tenant and allowed stores (another tenant's
+store is NotFound), and decrypts the credentials. `upstream_errors` turns OrderDesk's failures into
+messages that name the object and the field.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from orderdesk_admin.errors import InvalidInput, NotFound, UpstreamError
+from stores import selectors
+from stores.cache import TTL_STORE_SETTINGS, cached, invalidate
+from stores.client import get_client
+from stores.models import Store, StoreCredentials
+from stores.types import settings_summary
+from tenants.actors import Actor, Permission
+from tenants.models import Tenant
+
+
+@dataclass(frozen=True)
+class StoreCall:
+    """A resolved store, ready for upstream calls on behalf of one actor."""
+
+    tenant: Tenant
+    actor: Actor
+    store: Store
+    creds: StoreCredentials
+
+    @property
+    def label(self) -> str:
+        return repr(self.store.name)
+
+    async def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return await get_client().get(self.creds, path, params=params)
+
+    async def post(self, path: str, json: Any) -> dict[str, Any]:
+        return await get_client().post(self.creds, path, json=json)
+
+    async def put(self, path: str, json: Any) -> dict[str, Any]:
+        return await get_client().put(self.creds, path, json=json)
+
+    async def delete(self, path: str) -> dict[str, Any]:
+        return await get_client().delete(self.creds, path)
+
+    async def cached(self, resource: str, args: dict[str, Any], ttl: int, fetch) -> Any:
+        return await cached(self.tenant.pk, self.store.pk, resource, args, ttl, fetch)
+
+    async def invalidate(self, *resources: str) -> None:
+        await invalidate(self.tenant.pk, self.store.pk, *resources)
+
+
+async def open_store(*, tenant: Tenant, actor: Actor, store: str | None, permission: Permission) -> StoreCall:
+    actor.require(permission)
+    if actor.tenant.pk != tenant.pk:  # an actor only ever acts inside its own tenant
+        raise NotFound("No such store.", field="store")
+    resolved = await selectors.astore_for_call(tenant=tenant, actor=actor, store=store)
+    return StoreCall(tenant=tenant, actor=actor, store=resolved, creds=selectors.store_credentials(resolved))
+
+
+def _rejected(exc: UpstreamError, statuses: tuple[int, ...]) -> bool:
+    # 400/422 are OrderDesk refusing the input; a 2xx carrying status "error" is the same thing.
+    status = exc.status or 0
+    return type(exc) is UpstreamError and (status in statuses or 200 <= status < 300)
+
+
+@contextlib.contextmanager
+def upstream_errors(
+    *, not_found: str, field: str | None, rejected_field: str | None = None, conflicts: bool = False
+) -> Iterator[None]:
+    """Map OrderDesk's "no such id" to NotFound(not_found) and its refusals to InvalidInput.
+
+    With `conflicts`, a 409 is left alone for the update loop to re-apply the change.
+    """
+    try:
+        yield
+    except UpstreamError as exc:
+        if type(exc) is UpstreamError and exc.status == 404:
+            raise NotFound(not_found, field=field) from None
+        if _rejected(exc, (400, 422) if conflicts else (400, 409, 422)):
+            raise InvalidInput(exc.message, field=rejected_field) from None
+        raise
+
+
+async def store_folders(call: StoreCall) -> dict[int, str]:
+    """Folder id → name of the store (GET /store, cached 5 minutes; shared with stores_get)."""
+
+    async def fetch() -> dict[str, Any]:
+        # Only the safe summary is cached: the raw envelope may carry secrets.
+        return settings_summary(await call.get("/store"))
+
+    summary = await call.cached("store", {}, TTL_STORE_SETTINGS, fetch)
+    return {folder["id"]: folder["name"] for folder in summary.get("folders", [])}
+
+
+def coerce[M: BaseModel](model: type[M], value: Any, *, field: str) -> M:
+    """A typed argument from a caller that passed plain data (views and tests call services directly)."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join([field, *(str(p) for p in first["loc"])])
+        raise InvalidInput(f"{where}: {first['msg']}", field=field) from None
+
+
+def record_of(envelope: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = envelope.get(key)
+    return value if isinstance(value, dict) else None

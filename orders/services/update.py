@@ -1,0 +1,60 @@
+"""The conflict-checked read-modify-write loop shared by every update (orders, items, inventory).
+
+OrderDesk offers no ETag or If-Match, and its PUT replaces the whole record, so a change made by someone
+else between our GET and our PUT would be wiped out. Each attempt therefore: merges the changes into the
+record it has, fetches the record once more right before the PUT, and only PUTs if `date_updated` has
+not moved. If it has, the same changes are merged into the fresher record and tried again, up to
+MAX_ATTEMPTS times; then the caller gets a Conflict. A 409 from OrderDesk (which some deployments and
+our sandbox can send for a stale PUT) counts as a moved record too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from orderdesk_admin import tracing
+from orderdesk_admin.errors import Conflict, UpstreamError
+
+MAX_ATTEMPTS = 5
+
+Record = dict[str, Any]
+
+
+def version_of(record: Record) -> Any:
+    return record.get("date_updated")
+
+
+async def update_checked(
+    *,
+    fetch: Callable[[], Awaitable[Record]],
+    apply: Callable[[Record], Any],
+    send: Callable[[Any], Awaitable[Record]],
+    label: str,
+    version: Callable[[Record], Any] = version_of,
+    snapshot: Callable[[Record], Any] | None = None,
+) -> tuple[Record, Record]:
+    """(the record as first fetched, what `send` returned). `apply` must be pure: it may run again.
+
+    `snapshot` picks what the trace's before/after diff shows of the fetched record (default: all).
+    """
+    current = await fetch()
+    original = current
+    tracing.note_before(snapshot(current) if snapshot else current)
+    for _attempt in range(MAX_ATTEMPTS):
+        payload = apply(current)
+        fresh = await fetch()
+        if version(fresh) != version(current):
+            current = fresh  # someone changed it meanwhile: re-apply our changes to their version
+            continue
+        try:
+            return original, await send(payload)
+        except UpstreamError as exc:
+            if type(exc) is not UpstreamError or exc.status != 409:
+                raise
+            current = await fetch()
+    raise Conflict(
+        f"{label} kept changing while the change was being applied ({MAX_ATTEMPTS} attempts); "
+        "nothing was written. Fetch it again and retry.",
+        retry_after=1.0,
+    )

@@ -1,0 +1,428 @@
+"""Inventory operations over OrderDesk's inventory items.
+
+Same rules as the order operations: the permission is checked first, the store is resolved inside the
+caller's tenant, reads are cached for 60 s per tenant, store and arguments (resource "inventory"), every
+write invalidates them, and an update is fetch → merge → conflict-checked whole-item PUT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from orderdesk_admin import tracing
+from orderdesk_admin.errors import InvalidInput, NotFound, OperationError, UpstreamError
+from orderdesk_admin.types import Changes, Cursor, Limit, ProductId, Progress, StoreRef
+from orders.services import merge
+from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
+from orders.services.cursor import make_cursor, read_cursor
+from orders.services.locks import record_lock
+from orders.services.update import update_checked
+from orders.types import Deleted
+from products.types import (
+    LowStockResult,
+    Product,
+    ProductBatchOutcome,
+    ProductBatchResult,
+    ProductChange,
+    ProductPage,
+)
+from stores.cache import TTL_INVENTORY
+from stores.decoding import as_int, as_int_or_none, as_list
+from tenants.actors import Actor, Permission
+from tenants.models import Tenant
+
+PAGE_SIZE = 500
+LOW_STOCK_MAX_SCAN = 10_000  # 20 pages: beyond that the answer says it is incomplete
+BATCH_CHUNK = 50
+BATCH_MAX = 500
+
+ProductData = Annotated[
+    dict[str, Any],
+    Field(
+        description=(
+            "The new inventory item, with OrderDesk's field names: name and code (SKU) required; price, "
+            "cost, weight, stock, location, manufacturer_sku, variation_list, metadata optional."
+        ),
+        min_length=1,
+    ),
+]
+Updates = Annotated[
+    list[ProductChange],
+    Field(
+        min_length=1, max_length=BATCH_MAX, description="Up to 500 entries of {product_id or code, changes}."
+    ),
+]
+
+
+def not_found_message(call: StoreCall, product_id: int) -> str:
+    return f"Inventory item {product_id} not found in store {call.label}."
+
+
+def check_product_fields(data: dict[str, Any], *, argument: str, creating: bool) -> None:
+    merge.refuse_read_only(data, merge.PRODUCT_READ_ONLY, argument=argument)
+    merge.check_nested_maps(data, merge.PRODUCT_NESTED_MAPS, argument=argument)
+    if creating:
+        for required in ("name", "code"):
+            if not str(data.get(required) or "").strip():
+                raise InvalidInput(
+                    f"{argument}.{required} is required for a new inventory item.",
+                    field=f"{argument}.{required}",
+                )
+    else:
+        for required in ("name", "code"):
+            if required in data and not str(data[required] or "").strip():
+                raise InvalidInput(
+                    f"An inventory item's {required} cannot be removed or empty.",
+                    field=f"{argument}.{required}",
+                )
+    for number in ("price", "cost", "weight"):
+        if data.get(number) is not None:
+            merge.check_number(data[number], field=f"{argument}.{number}", minimum=0)
+    if data.get("stock") is not None:
+        merge.check_number(data["stock"], field=f"{argument}.stock", integer=True)
+
+
+async def fetch_product(call: StoreCall, product_id: int) -> dict[str, Any]:
+    with upstream_errors(not_found=not_found_message(call, product_id), field="product_id"):
+        envelope = await call.get(f"/inventory-items/{product_id}")
+    item = record_of(envelope, "inventory_item")
+    if item is None:
+        raise NotFound(not_found_message(call, product_id), field="product_id")
+    return item
+
+
+async def products_list(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    store: StoreRef = None,
+    search: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)] = None,
+    code: Annotated[
+        str | None,
+        StringConstraints(strip_whitespace=True, max_length=2000),
+        Field(description='One SKU or a comma-separated list ("SKU-1,SKU-2").'),
+    ] = None,
+    limit: Limit = 25,
+    cursor: Cursor = None,
+) -> ProductPage:
+    """List inventory items, optionally searching name/code (`search`) or picking SKUs (`code`).
+
+    Returns `limit` items (default 25, max 100) with id, name, code, price, cost, stock, location…;
+    when `has_more` is true call again with the same filters and `cursor` = `next_cursor`.
+    For "what is running low", products_low_stock answers directly.
+    """
+    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.READ)
+    filters = {k: v for k, v in {"search": search, "code": code}.items() if v}
+    if "code" in filters:
+        filters["code"] = ",".join(part.strip() for part in filters["code"].split(",") if part.strip())
+    scope = {"tenant": str(tenant.pk), "store": str(call.store.pk), **filters}
+    offset = read_cursor("products_list", scope, cursor)
+    params = {**filters, "limit": limit, "offset": offset}
+
+    async def fetch() -> ProductPage:
+        with upstream_errors(not_found="OrderDesk has no inventory endpoint.", field=None):
+            envelope = await call.get("/inventory-items", params)
+        rows = [i for i in as_list(envelope.get("inventory_items")) if isinstance(i, dict)]
+        total = as_int_or_none(envelope.get("total_records"))
+        if total is not None and total < offset + len(rows):
+            total = None  # OrderDesk's inventory count is known to be wrong at times ("0" with rows)
+        has_more = bool(rows) and (offset + len(rows) < total if total is not None else len(rows) >= limit)
+        return ProductPage(
+            products=[Product.model_validate(r) for r in rows],
+            next_cursor=make_cursor("products_list", scope, offset + len(rows)) if has_more else None,
+            has_more=has_more,
+            total_records=total,
+            returned=len(rows),
+        )
+
+    return await call.cached("inventory", {"op": "products_list", **params}, TTL_INVENTORY, fetch)
+
+
+async def products_get(
+    *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId
+) -> Product:
+    """Get one inventory item by its id (see products_list to find it by SKU)."""
+    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.READ)
+
+    async def fetch() -> Product:
+        return Product.model_validate(await fetch_product(call, product_id))
+
+    return await call.cached(
+        "inventory", {"op": "products_get", "product_id": product_id}, TTL_INVENTORY, fetch
+    )
+
+
+async def products_create(
+    *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_data: ProductData
+) -> Product:
+    """Create an inventory item. `name` and `code` (the SKU, unique in the store) are required.
+
+    Returns the new item with its id.
+    """
+    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    check_product_fields(product_data, argument="product_data", creating=True)
+    try:
+        with upstream_errors(
+            not_found="OrderDesk has no inventory endpoint.", field=None, rejected_field="product_data"
+        ):
+            envelope = await call.post("/inventory-items", dict(product_data))
+    finally:
+        await call.invalidate("inventory")
+    created = record_of(envelope, "inventory_item")
+    if created is None:  # older OrderDesk answers only "Inventory Item Added": look it up by its SKU
+        found = await call.get("/inventory-items", {"code": str(product_data["code"]), "limit": 5})
+        rows = [i for i in as_list(found.get("inventory_items")) if isinstance(i, dict)]
+        created = rows[0] if rows else {**product_data, "id": 0}
+    tracing.note_after(created)
+    return Product.model_validate(created)
+
+
+def _send_product(call: StoreCall, product_id: int):
+    async def send(payload: dict[str, Any]) -> dict[str, Any]:
+        with upstream_errors(
+            not_found=not_found_message(call, product_id),
+            field="product_id",
+            rejected_field="changes",
+            conflicts=True,
+        ):
+            envelope = await call.put(f"/inventory-items/{product_id}", payload)
+        return record_of(envelope, "inventory_item") or payload
+
+    return send
+
+
+async def products_update(
+    *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId, changes: Changes
+) -> Product:
+    """Change some fields of an inventory item (e.g. stock, price, location); the rest stays as it is.
+
+    OrderDesk replaces a whole item on update, so this fetches it, merges `changes` (null removes a
+    field; variation_list and metadata merge by key) and sends it back complete, re-applying the changes
+    if the item changes meanwhile (up to 5 times, then a conflict error). id, date_added and
+    date_updated are read-only; name and code cannot be emptied. `stock` is the new absolute count.
+    Returns the updated item.
+    """
+    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    check_product_fields(changes, argument="changes", creating=False)
+    label = f"Inventory item {product_id} in store {call.label}"
+    async with record_lock("product", tenant.pk, call.store.pk, product_id, label=label):
+        try:
+            _, updated = await update_checked(
+                fetch=lambda: fetch_product(call, product_id),
+                apply=lambda current: merge.merge_record(current, changes, nested=merge.PRODUCT_NESTED_MAPS),
+                send=_send_product(call, product_id),
+                label=label,
+            )
+        finally:
+            await call.invalidate("inventory")
+    tracing.note_after(updated)
+    return Product.model_validate(updated)
+
+
+async def products_delete(
+    *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId
+) -> Deleted:
+    """Delete an inventory item permanently. Orders that contain its SKU are not changed."""
+    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    label = f"Inventory item {product_id} in store {call.label}"
+    async with record_lock("product", tenant.pk, call.store.pk, product_id, label=label):
+        tracing.note_before(await fetch_product(call, product_id))
+        try:
+            with upstream_errors(not_found=not_found_message(call, product_id), field="product_id"):
+                envelope = await call.delete(f"/inventory-items/{product_id}")
+        finally:
+            await call.invalidate("inventory")
+    return Deleted(
+        id=str(product_id), message=str(envelope.get("message") or f"Inventory item {product_id} deleted.")
+    )
+
+
+# --- batches and aggregates --------------------------------------------------------------------------------
+
+
+async def _items_by_code(call: StoreCall, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """Current items for these SKUs, looked up 50 at a time."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(codes), BATCH_CHUNK):
+        chunk = codes[start : start + BATCH_CHUNK]
+        with upstream_errors(not_found="OrderDesk has no inventory endpoint.", field=None):
+            envelope = await call.get("/inventory-items", {"code": ",".join(chunk), "limit": PAGE_SIZE})
+        for item in as_list(envelope.get("inventory_items")):
+            if isinstance(item, dict) and as_int_or_none(item.get("id")) is not None:
+                found[str(item.get("code") or "")] = item
+    return found
+
+
+async def _current_items(call: StoreCall, updates: list[ProductChange]) -> dict[int, dict[str, Any]]:
+    """The current item of every entry that exists, by id."""
+    items = {
+        as_int(i["id"]): i
+        for i in (await _items_by_code(call, sorted({u.code for u in updates if u.code}))).values()
+    }
+    for update in updates:
+        if update.product_id is not None and update.product_id not in items:
+            try:
+                items[update.product_id] = await fetch_product(call, update.product_id)
+            except NotFound:
+                continue
+    return items
+
+
+def _product_id(update: ProductChange, items: dict[int, dict[str, Any]]) -> int | None:
+    if update.product_id is not None:
+        return update.product_id if update.product_id in items else None
+    return next((pid for pid, item in items.items() if str(item.get("code") or "") == update.code), None)
+
+
+async def products_update_batch(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    store: StoreRef = None,
+    updates: Updates,
+    progress: Progress | None = None,
+) -> ProductBatchResult:
+    """Change many inventory items at once (up to 500), e.g. restock several SKUs.
+
+    Each entry names the item by product_id or code (SKU) and gives its `changes`, merged as in
+    products_update. Items are fetched, merged and sent to OrderDesk's batch endpoint in chunks of 50,
+    with progress after each chunk. The result lists every entry as updated, not_found, invalid (its
+    changes were refused, with the reason) or failed (OrderDesk refused the chunk).
+    """
+    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    updates = [coerce(ProductChange, u, field=f"updates[{i}]") for i, u in enumerate(updates)]
+    keys = [("id", u.product_id) if u.product_id is not None else ("code", u.code) for u in updates]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("Each item may appear only once in updates.", field="updates")
+    for index, update in enumerate(updates):
+        check_product_fields(update.changes, argument=f"updates[{index}].changes", creating=False)
+    outcomes: list[ProductBatchOutcome] = []
+    # Lock every item (in id order, so two batches cannot deadlock) before reading what to merge into.
+    codes = sorted({u.code for u in updates if u.code})
+    lock_ids = {u.product_id for u in updates if u.product_id is not None}
+    lock_ids |= {as_int(item["id"]) for item in (await _items_by_code(call, codes)).values()}
+    async with contextlib.AsyncExitStack() as locks:
+        for pid in sorted(lock_ids):
+            label = f"Inventory item {pid} in store {call.label}"
+            await locks.enter_async_context(
+                record_lock("product", tenant.pk, call.store.pk, pid, label=label)
+            )
+        resolved = await _current_items(call, updates)
+        return await _send_batch(call, updates, resolved, outcomes, progress)
+
+
+async def _send_batch(
+    call: StoreCall,
+    updates: list[ProductChange],
+    resolved: dict[int, dict[str, Any]],
+    outcomes: list[ProductBatchOutcome],
+    progress: Progress | None,
+) -> ProductBatchResult:
+    ready: list[tuple[ProductChange, dict[str, Any]]] = []
+    seen: set[int] = set()
+    for update in updates:
+        pid = _product_id(update, resolved)
+        if pid is not None and pid in seen:
+            outcomes.append(
+                ProductBatchOutcome(
+                    product_id=pid, code=update.code or "", status="invalid",
+                    message="This item is in the batch twice (by id and by code); merge the entries.",
+                )
+            )  # fmt: skip
+            continue
+        if pid is None:
+            outcomes.append(
+                ProductBatchOutcome(
+                    product_id=update.product_id, code=update.code or "", status="not_found",
+                    message=f"No inventory item {update.product_id or update.code!r} in store {call.label}.",
+                )
+            )  # fmt: skip
+            continue
+        current = resolved[pid]
+        try:
+            merged = merge.merge_record(current, update.changes, nested=merge.PRODUCT_NESTED_MAPS)
+        except OperationError as exc:
+            outcomes.append(
+                ProductBatchOutcome(
+                    product_id=pid, code=str(current.get("code") or ""), status="invalid", message=str(exc)
+                )
+            )
+            continue
+        seen.add(pid)
+        ready.append((update, merged))
+    tracing.note_before([resolved[as_int(m.get("id"))] for _, m in ready])
+    chunks = [ready[i : i + BATCH_CHUNK] for i in range(0, len(ready), BATCH_CHUNK)]
+    try:
+        for number, chunk in enumerate(chunks, start=1):
+            payload = [merged for _, merged in chunk]
+            try:
+                envelope = await call.put("/batch-inventory-items", payload)
+                status, message = "updated", str(envelope.get("message") or "Updated")
+            except UpstreamError as exc:
+                if type(exc) is not UpstreamError:
+                    raise
+                status, message = "failed", exc.message
+            outcomes += [
+                ProductBatchOutcome(
+                    product_id=as_int(m.get("id")), code=str(m.get("code") or ""), status=status,
+                    message=message, stock=as_int_or_none(m.get("stock")),
+                )
+                for _, m in chunk
+            ]  # fmt: skip
+            if progress is not None:
+                await progress(number, len(chunks), f"chunk {number} of {len(chunks)} sent")
+    finally:
+        await call.invalidate("inventory")
+    tracing.note_after([m for _, m in ready])
+    return ProductBatchResult(
+        updated=sum(o.status == "updated" for o in outcomes),
+        failed=sum(o.status != "updated" for o in outcomes),
+        results=outcomes,
+    )
+
+
+async def products_low_stock(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    store: StoreRef = None,
+    threshold: Annotated[int, Field(ge=0, le=1_000_000, description="Stock at or below this is low.")] = 5,
+    limit: Limit = 25,
+) -> LowStockResult:
+    """List the inventory items whose stock is at or below `threshold` (default 5), lowest first.
+
+    Scans the whole inventory (up to 10,000 items; `complete` says whether it got through all of it)
+    so you don't have to page through it. Returns at most `limit` items (default 25), the number of
+    low items in all (`total_low`) and `has_more` when there are more than returned. Restock with
+    products_update or products_update_batch.
+    """
+    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.READ)
+
+    async def fetch() -> LowStockResult:
+        low: list[dict[str, Any]] = []
+        scanned, offset, complete = 0, 0, False
+        while offset < LOW_STOCK_MAX_SCAN:
+            with upstream_errors(not_found="OrderDesk has no inventory endpoint.", field=None):
+                envelope = await call.get("/inventory-items", {"limit": PAGE_SIZE, "offset": offset})
+            page = [i for i in as_list(envelope.get("inventory_items")) if isinstance(i, dict)]
+            scanned += len(page)
+            low += [i for i in page if as_int(i.get("stock")) <= threshold]
+            offset += len(page)
+            if len(page) < PAGE_SIZE:
+                complete = True
+                break
+        low.sort(key=lambda i: (as_int(i.get("stock")), str(i.get("code") or "")))
+        return LowStockResult(
+            threshold=threshold,
+            products=[Product.model_validate(i) for i in low[:limit]],
+            total_low=len(low),
+            has_more=len(low) > limit,
+            scanned=scanned,
+            complete=complete,
+        )
+
+    args = {"op": "products_low_stock", "threshold": threshold, "limit": limit}
+    return await call.cached("inventory", args, TTL_INVENTORY, fetch)

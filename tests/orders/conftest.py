@@ -1,0 +1,67 @@
+"""Fixtures for the order and inventory operations: stores, actors, and an in-memory OrderDesk."""
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from stores.client import override_client
+from tenants.actors import Actor
+from tenants.keys import core
+from tenants.models import Membership
+from tests.orders.fake import FakeOrderDesk
+from tests.stores.factories import StoreFactory, make_api_key
+
+
+def actor_for(user) -> Actor:
+    return Actor.for_membership(Membership.objects.select_related("tenant", "user").get(user=user))
+
+
+def key_actor(tenant, **options) -> Actor:
+    """An Actor exactly as /mcp builds it for a freshly minted key."""
+    _key, raw = make_api_key(tenant, **options)
+    return core.authenticate(raw)
+
+
+def run(service, **kwargs):
+    """Call an async service from a sync test, so its database work joins the test's transaction."""
+    return async_to_sync(service)(**kwargs)
+
+
+@pytest.fixture
+def acme_store(acme):
+    return StoreFactory(
+        tenant=acme, name="Acme Main", orderdesk_store_id="11", api_key="acme-secret-key-1234"
+    )
+
+
+@pytest.fixture
+def globex_store(globex):
+    return StoreFactory(
+        tenant=globex, name="Globex Shop", orderdesk_store_id="77", api_key="globex-secret-9876"
+    )
+
+
+@pytest.fixture
+def od():
+    fake = FakeOrderDesk()
+    with override_client(fake):
+        yield fake
+
+
+@pytest.fixture
+def alice_actor(alice):
+    return actor_for(alice)
+
+
+@pytest.fixture
+def bob_actor(bob):
+    return actor_for(bob)
+
+
+@pytest.fixture
+def vera_actor(vera):
+    return actor_for(vera)
+
+
+@pytest.fixture
+def charlie_actor(charlie):
+    return actor_for(charlie)

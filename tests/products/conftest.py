@@ -1,0 +1,9 @@
+from tests.orders.conftest import (  # noqa: F401 - the same stores, actors and fake OrderDesk
+    acme_store,
+    alice_actor,
+    bob_actor,
+    charlie_actor,
+    globex_store,
+    od,
+    vera_actor,
+)
