@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -35,12 +35,8 @@ def _go(request: AppRequest, to: str, **kwargs) -> HttpResponse:
 
 
 def _sandbox_url(store: Store) -> str | None:
-    if not store.is_sandbox:
-        return None
-    try:
-        return reverse("sandbox-ui:store", kwargs={"store_id": store.pk})
-    except NoReverseMatch:  # the sandbox's fault settings page is not installed
-        return None
+    """The sandbox's fault settings page (latency, errors) for a sandbox store."""
+    return reverse("sandbox-ui:store", kwargs={"store_id": store.pk}) if store.is_sandbox else None
 
 
 def _detail_context(request: AppRequest, store: Store, **extra) -> dict:
