@@ -201,7 +201,8 @@ def recompute_totals(order: SandboxOrder, items: list[SandboxOrderItem]) -> None
 
 def refresh_totals(order: SandboxOrder) -> None:
     """After an item endpoint changed the items: recompute, bump date_updated and save."""
-    recompute_totals(order, list(order.items.all()))
+    # A fresh query: `order.items` may be a prefetched, now stale, list.
+    recompute_totals(order, list(SandboxOrderItem.objects.filter(order=order)))
     order.date_updated = bumped(order.date_updated)
     order.save()
 
