@@ -6,9 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from asgiref.sync import iscoroutinefunction
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from tenants.actors import Actor, Permission
@@ -32,6 +33,8 @@ def member_required(permission: Permission = Permission.READ) -> Callable:
 
     def decorator(view):
         def refuse(request):
+            if not request.user.is_authenticated:
+                return _to_login(request)
             if getattr(request, "membership", None) is None:
                 return render(request, "tenants/no_tenant.html", status=403)
             request.actor.require(permission)  # raises Forbidden -> Django's 403
@@ -43,12 +46,23 @@ def member_required(permission: Permission = Permission.READ) -> Callable:
             async def async_wrapper(request, *args, **kwargs) -> HttpResponse:
                 return refuse(request) or await view(request, *args, **kwargs)
 
-            return login_required(async_wrapper)
+            return async_wrapper
 
         @wraps(view)
         def wrapper(request, *args, **kwargs) -> HttpResponse:
             return refuse(request) or view(request, *args, **kwargs)
 
-        return login_required(wrapper)
+        return wrapper
 
     return decorator
+
+
+def _to_login(request) -> HttpResponse:
+    """The sign-in page, coming back here afterwards. An htmx request would follow a plain redirect
+    and swap the whole sign-in page into a fragment, so it gets a full-page client redirect instead,
+    back to the page the fragment lives on."""
+    htmx = getattr(request, "htmx", None)
+    if htmx:
+        login = redirect_to_login(htmx.current_url_abs_path or "/")
+        return HttpResponseClientRedirect(login["Location"])
+    return redirect_to_login(request.get_full_path())
