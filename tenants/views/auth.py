@@ -71,7 +71,9 @@ def magic_link(request: HttpRequest, token: str) -> HttpResponse:
         else:
             _start_session(request, sign_in)
             response = redirect(services.safe_next_url(sign_in.next_url) or "dashboard")
-    response["Referrer-Policy"] = "no-referrer"  # the path is a credential until it is used
+    # The path is a credential until it is used: never send it as a Referer. Not "no-referrer", under
+    # which browsers send `Origin: null` with the confirm form's POST and CSRF refuses it.
+    response["Referrer-Policy"] = "strict-origin"
     return response
 
 

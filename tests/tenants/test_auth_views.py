@@ -111,7 +111,7 @@ def test_it_changes_nothing_when_the_link_is_only_opened(client):
     client.post(reverse("tenants:signup"), {"email": "ann@example.test"})
     response = client.get(magic(last_token()))
     assertContains(response, "Create my team")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
     assert MagicLink.objects.get().used_at is None
     assert not User.objects.exists() and not Tenant.objects.exists()
@@ -122,7 +122,7 @@ def test_it_signs_up_and_in_when_the_link_is_confirmed(client):
     client.post(reverse("tenants:signup"), {"email": "ann@example.test", "tenant_name": "Ann's Shop"})
     response = client.post(magic(last_token()))
     assert response.status_code == 302 and response["Location"] == reverse("dashboard")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     user = User.objects.get(email="ann@example.test")
     assert client.session["_auth_user_id"] == str(user.pk)
     assert client.session[SESSION_MEMBERSHIP] == str(Membership.objects.get(user=user).pk)
@@ -175,7 +175,7 @@ def test_it_checks_next_again_when_redirecting(client, alice):
 def test_it_explains_a_refused_link_without_signing_in(client, alice):
     response = client.post(magic("login.not-a-real-token"))
     assertContains(response, "This link is not valid", status_code=400)
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert "_auth_user_id" not in client.session
 
 
