@@ -67,7 +67,7 @@ class FakeOrderDesk:
         return order
 
     def add_product(self, **fields: Any) -> dict[str, Any]:
-        product_id = next(self._ids)
+        product_id = fields.pop("id", None) or next(self._ids)
         item = {
             "id": product_id,
             "name": f"Product {product_id}",

@@ -1,0 +1,108 @@
+"""Every order and inventory operation: another tenant's store is not found and a read-only actor cannot
+write, both before a single upstream call."""
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from mcp_bridge.operations import (
+    ORDER_ITEM_OPERATIONS,
+    ORDER_OPERATIONS,
+    PRODUCT_OPERATIONS,
+    SHIPMENT_OPERATIONS,
+)
+from mcp_bridge.registry import run_operation
+from orderdesk_admin.errors import Forbidden, NotFound
+from tests.orders.conftest import key_actor
+
+OPERATIONS = [*ORDER_OPERATIONS, *ORDER_ITEM_OPERATIONS, *SHIPMENT_OPERATIONS, *PRODUCT_OPERATIONS]
+WRITES = [op for op in OPERATIONS if not op.read_only]
+
+# Valid arguments for each operation: the refusals must come from scoping, not from validation.
+ARGUMENTS = {
+    "orders_list": {},
+    "orders_get": {"order_id": "5000"},
+    "orders_summary": {},
+    "orders_create": {"order_data": {"shipping": {"first_name": "A"}, "order_items": [{"name": "B"}]}},
+    "orders_update": {"order_id": "5000", "changes": {"email": "x@example.com"}},
+    "orders_delete": {"order_id": "5000"},
+    "orders_move": {"order_id": "5000", "folder": "Shipped"},
+    "orders_add_note": {"order_id": "5000", "note": "Hello"},
+    "order_items_add": {"order_id": "5000", "item_data": {"name": "B"}},
+    "order_items_update": {"order_id": "5000", "item_id": "5001", "changes": {"quantity": 2}},
+    "order_items_delete": {"order_id": "5000", "item_id": "5001"},
+    "shipments_add": {"order_id": "5000", "shipment_data": {"tracking_number": "1Z"}},
+    "shipments_update": {"order_id": "5000", "shipment_id": "1", "changes": {"status": "x"}},
+    "shipments_delete": {"order_id": "5000", "shipment_id": "1"},
+    "shipments_add_batch": {"shipments": [{"order_id": "5000", "tracking_number": "1Z"}]},
+    "products_list": {},
+    "products_get": {"product_id": 5},
+    "products_low_stock": {},
+    "products_create": {"product_data": {"name": "Mug", "code": "MUG"}},
+    "products_update": {"product_id": 5, "changes": {"stock": 3}},
+    "products_delete": {"product_id": 5},
+    "products_update_batch": {"updates": [{"code": "MUG", "changes": {"stock": 3}}]},
+}
+
+
+def invoke(op, arguments, actor):
+    return async_to_sync(run_operation)(op, arguments, actor=actor)
+
+
+def test_it_has_arguments_for_every_operation():
+    assert {op.name for op in OPERATIONS} == set(ARGUMENTS)
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
+@pytest.mark.parametrize("ref", ["pk", "name", "orderdesk_store_id"])
+def test_it_does_not_find_another_tenants_store(od, acme_store, globex_store, charlie_actor, op, ref):
+    store_ref = str(getattr(acme_store, ref))
+    with pytest.raises(NotFound) as exc:
+        invoke(op, {**ARGUMENTS[op.name], "store": store_ref}, charlie_actor)
+    assert exc.value.field == "store"
+    echoed_away = exc.value.message.replace(store_ref, "")  # naming back what the caller sent leaks nothing
+    assert "Acme Main" not in echoed_away and str(acme_store.pk) not in echoed_away
+    assert od.calls == []
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
+def test_it_does_not_find_a_store_the_key_does_not_allow(od, acme_store, op):
+    from tests.stores.factories import StoreFactory
+
+    other = StoreFactory(tenant=acme_store.tenant, name="Acme Outlet")
+    actor = key_actor(acme_store.tenant, scope="read_write", stores=[other])
+    with pytest.raises(NotFound):
+        invoke(op, {**ARGUMENTS[op.name], "store": acme_store.name}, actor)
+    assert od.calls == []
+
+
+@pytest.mark.parametrize("op", WRITES, ids=lambda op: op.name)
+def test_it_refuses_every_write_to_a_viewer(od, acme_store, vera_actor, op):
+    with pytest.raises(Forbidden):
+        invoke(op, ARGUMENTS[op.name], vera_actor)
+    assert od.calls == []
+
+
+@pytest.mark.parametrize("op", WRITES, ids=lambda op: op.name)
+def test_it_refuses_every_write_to_a_read_key(od, acme_store, op):
+    actor = key_actor(acme_store.tenant, scope="read")
+    with pytest.raises(Forbidden):
+        invoke(op, ARGUMENTS[op.name], actor)
+    assert od.calls == []
+
+
+@pytest.mark.parametrize("op", WRITES, ids=lambda op: op.name)
+def test_services_refuse_a_read_only_actor_themselves(od, acme_store, vera_actor, op):
+    # Called directly (as a page would), without the registry's own permission check.
+    arguments = op.input_model.model_validate(ARGUMENTS[op.name])
+    kwargs = {name: getattr(arguments, name) for name in type(arguments).model_fields}
+    with pytest.raises(Forbidden):
+        async_to_sync(op.func)(tenant=vera_actor.tenant, actor=vera_actor, **kwargs)
+    assert od.calls == []
+
+
+@pytest.mark.parametrize("op", [op for op in OPERATIONS if op.read_only], ids=lambda op: op.name)
+def test_a_viewer_may_read(od, acme_store, vera_actor, op):
+    od.add_order()
+    od.add_product(id=5)
+    invoke(op, ARGUMENTS[op.name], vera_actor)
+    assert od.calls
