@@ -56,8 +56,10 @@ def _unwrap_optional(node: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[s
 
 def json_template(node: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> Any:
     """A skeleton value for a JSON field: what the operation expects, with empty values to fill in."""
-    node, _ = _unwrap_optional(node, defs)
-    if "default" in node and node["default"] is not None:
+    node, nullable = _unwrap_optional(node, defs)
+    # Inside the value, an optional member shows its default (often null); the value itself always
+    # shows its shape, since its own default is what an empty field already means.
+    if "default" in node and (node["default"] is not None or (nullable and depth > 0)):
         return node["default"]
     if "enum" in node:
         return node["enum"][0]

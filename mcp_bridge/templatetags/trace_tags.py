@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import linebreaks_filter
 
 from mcp_bridge.selectors import HourStats
 
@@ -16,6 +18,12 @@ register = template.Library()
 @register.filter
 def get_item(mapping: Mapping | None, key: str) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.filter(is_safe=True)
+def docstring(text: str) -> str:
+    """A docstring as paragraphs: its hard line wraps joined, its blank lines kept (escaped)."""
+    return linebreaks_filter(re.sub(r"(?<!\n)\n(?!\n)", " ", text or ""), autoescape=True)
 
 
 @register.filter
@@ -44,6 +52,14 @@ def ms(value: float | None) -> str:
 
 
 @register.filter
+def axis_ms(value: float | None) -> str:
+    """A short duration for an axis label: "800 ms", "2 s", "1.5 s"."""
+    if not value:
+        return "0"
+    return f"{value:.0f} ms" if value < 1000 else f"{value / 1000:g} s"
+
+
+@register.filter
 def outcome_badge(outcome: str) -> str:
     return {"ok": "ok", "error": "warn", "crash": "bad"}.get(outcome, "")
 
@@ -51,7 +67,7 @@ def outcome_badge(outcome: str) -> str:
 # --- Charts (server-rendered SVG; coordinates only, the template draws) ------------------------------
 
 CHART_WIDTH, CHART_HEIGHT = 720, 180
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 8, 10, 22
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 8, 24, 22
 
 
 def _nice_max(value: float) -> float:
@@ -83,6 +99,8 @@ def _frame(hours: list[HourStats]) -> dict[str, Any]:
         "label_y": CHART_HEIGHT - 6,
         "slot": slot,
         "labels": labels,
+        "legend_x": CHART_WIDTH - PAD_RIGHT - 120,
+        "legend_y": 8,
     }
 
 

@@ -7,11 +7,12 @@ from uuid import UUID
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
 
 from mcp_bridge import console_runs, selectors
 from mcp_bridge.forms import TraceFilterForm
 from mcp_bridge.routing import LIVE_TAIL_PATH
-from mcp_bridge.views import template_for
+from mcp_bridge.views import clean_query_url, template_for
 from orderdesk_admin.http import AppRequest, member_required
 from tenants.actors import Permission
 
@@ -30,7 +31,8 @@ def trace_list(request: AppRequest) -> HttpResponse:
         "live": form.is_live,
         "live_url": f"{LIVE_TAIL_PATH}?{filters.live_query()}".rstrip("?"),
     }
-    return render(request, template_for(request, "mcp_bridge/trace_list.html", "trace-results"), context)
+    response = render(request, template_for(request, "mcp_bridge/trace_list.html", "trace-results"), context)
+    return push_url(response, clean_query_url(request)) if request.htmx else response
 
 
 @require_GET

@@ -3,7 +3,7 @@ import json
 import pytest
 from django import forms
 
-from mcp_bridge.forms import JsonArgumentField, OperationForm, field_specs
+from mcp_bridge.forms import JsonArgumentField, OperationForm, field_specs, json_template
 from tests.console.fake_operations import fake_registry
 from tests.traces.factories import StoreFactory
 
@@ -68,6 +68,23 @@ def test_it_builds_json_textareas_with_a_template(echo):
     assert form.field_spec("lines").template == [{"sku": "", "quantity": 1}]
     assert json.loads(form.fields["lines"].widget.attrs["placeholder"]) == [{"sku": "", "quantity": 1}]
     assert "Only the fields to change" in form.fields["changes"].help_text
+
+
+def test_it_shows_optional_members_of_a_json_template_as_null():
+    defs = {
+        "Item": {
+            "type": "object",
+            "properties": {
+                "id": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None},
+                "qty": {"type": "integer"},
+            },
+        }
+    }
+    node = {
+        "anyOf": [{"type": "array", "items": {"$ref": "#/$defs/Item"}}, {"type": "null"}],
+        "default": None,
+    }
+    assert json_template(node, defs) == [{"id": None, "qty": 0}]
 
 
 def test_it_offers_the_visible_stores_for_the_store_field(echo, acme, globex):

@@ -59,7 +59,7 @@ def test_it_shows_stores_recent_traces_and_charts(client, alice, acme, acme_sand
     hour = start.strftime("%H:00")
     assert bars(body)[hour] == (12, 1)
     assert len(bars(body)) == 24
-    chart = body.split('id="chart-volume"')[1].split("</svg>")[0]
+    chart = body.split('id="chart-volume"')[1].split('<g class="chart-legend"')[0]
     assert chart.count('<rect class="bar"') == 1 and chart.count('<rect class="bar err"') == 1
     assert '<polyline class="line p50"' in body and '<polyline class="line p95"' in body
     assert "Nothing has run yet" not in body
