@@ -14,11 +14,12 @@ import contextvars
 import dataclasses
 import json
 import logging
+import os
 import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
 from django.core.cache import cache
 from django.db import close_old_connections
 from pydantic import ValidationError
@@ -224,6 +225,19 @@ def _cache_key(run_id: str) -> str:
 
 def _save_state(state: RunState) -> None:
     cache.set(_cache_key(state.run_id), asdict(state), RUN_TTL)
+
+
+def can_run_in_background() -> bool:
+    """Whether this request is served from a long-lived event loop (uvicorn) a task can outlive it on.
+
+    A sync view under ASGI runs in a worker thread that asgiref tied to the server's loop. Under WSGI
+    (or the plain test client) there is none: a task would die with the request's temporary loop, so
+    the run happens synchronously instead.
+    """
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return False
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop is not None and loop.is_running()
 
 
 def start_run(op: Operation, arguments: dict[str, Any], *, actor: Actor, ctx: context.RequestContext) -> str:

@@ -252,7 +252,7 @@ class OperationForm(forms.Form):
     def __init__(self, op: Operation, *, stores: Iterable[Store] = (), initial: dict | None = None, **kwargs):
         self.op = op
         self.specs = {spec.name: spec for spec in field_specs(op.input_schema())}
-        stores = list(stores)
+        stores = list(stores) if "store" in self.specs else []
         defaults = {name: spec.default for name, spec in self.specs.items() if spec.has_default}
         initial = {**defaults, **(initial or {})}
         if "store" in initial:

@@ -70,7 +70,7 @@ def console_run(request: AppRequest, name: str) -> HttpResponse:
         outcome = RunOutcome(operation=op.name, ok=False, field_errors=dict(form.errors))
         return _result(request, op, form, outcome)
     arguments, ctx = form.arguments(), console_runs.console_context(request.request_id)
-    if request.htmx and op.reports_progress:
+    if request.htmx and op.reports_progress and console_runs.can_run_in_background():
         outcome = console_runs.precheck(op, arguments, request.request_id)
         if outcome is None:
             run_id = console_runs.start_run(op, arguments, actor=request.actor, ctx=ctx)

@@ -91,3 +91,13 @@ async def test_it_runs_synchronously_without_javascript(alice):
     body = response.content.decode()
     assert "<html" in body and "&quot;processed&quot;: 2" in body
     assert not console_runs._background_tasks
+
+
+@pytest.mark.django_db
+def test_it_runs_synchronously_without_a_server_event_loop(client, alice):
+    """Under WSGI a background task would die with the request's temporary loop."""
+    sign_in(client, alice)
+    url = reverse("mcp_bridge:console-run", args=["orders_slow_batch"])
+    response = client.post(url, {"items": "3"}, headers=HTMX)
+    body = response.content.decode()
+    assert "hx-trigger" not in body and "&quot;processed&quot;: 3" in body
