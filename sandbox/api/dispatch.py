@@ -101,6 +101,7 @@ def endpoint(**handlers: Handler) -> Callable[..., JsonResponse]:
         started = time.perf_counter()
         method = effective_method(request)
         if method in REFUSED_METHODS or method not in handlers:
+            # Refused before authentication, like a front server would: no bucket token, no header.
             return error_response(405, "Method Not Allowed", started, {"Allow": allowed})
         try:
             admission = gate.admit(

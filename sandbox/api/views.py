@@ -97,6 +97,8 @@ def get_item(call: Call, order_id: str, item_id: str) -> Reply:
 
 
 def add_item(call: Call, order_id: str) -> Reply:
+    # ASSUMPTION (§3.9, §8 question 2): the documented reply has only the message; the created item is
+    # echoed too, so a client learns its id without another call.
     item = items.item_add(call.store, order_id, call.body)
     return Reply(message="Order Item Added", status=201, payload={"order_item": serialize.order_item(item)})
 
@@ -107,15 +109,15 @@ def replace_item(call: Call, order_id: str, item_id: str) -> Reply:
 
 
 def delete_item(call: Call, order_id: str, item_id: str) -> Reply:
+    # ASSUMPTION (§3.9): no documented example; worded like the other deletes.
     return Reply(message=f"Order Item {items.item_delete(call.store, order_id, item_id)} Deleted")
 
 
 # --- Shipments -------------------------------------------------------------------------------------
 
 
-def _shipment_data(call: Call, order_id: str, record) -> dict:
-    order = orders.get_order(call.store, order_id)
-    return serialize.shipment(record, order=order, store=call.store)
+def _shipment_data(call: Call, record) -> dict:
+    return serialize.shipment(record, order=record.order, store=call.store)
 
 
 def list_shipments(call: Call, order_id: str) -> Reply:
@@ -140,7 +142,7 @@ def add_shipment(call: Call, order_id: str) -> Reply:
         record = shipments.shipment_add(call.store, order_id, call.body)
     except shipments.DuplicateShipment:
         return _not_added(call, "Shipment Not Added")
-    data = _shipment_data(call, order_id, record)
+    data = _shipment_data(call, record)
     return Reply(message="Shipment Added", status=201, payload={"shipment": data})
 
 
@@ -149,7 +151,7 @@ def replace_shipment(call: Call, order_id: str, shipment_id: str) -> Reply:
         record = shipments.shipment_replace(call.store, order_id, shipment_id, call.body)
     except shipments.DuplicateShipment:
         return _not_added(call, "Shipment Not Updated")
-    data = _shipment_data(call, order_id, record)
+    data = _shipment_data(call, record)
     return Reply(message="Shipment Updated", payload={"shipment": data})
 
 
@@ -201,6 +203,7 @@ def delete_inventory_item(call: Call, item_id: str) -> Reply:
 
 
 def batch_inventory(call: Call) -> Reply:
+    # ASSUMPTION (§3.14): the reply shape is unseen; clients should rely only on `status`.
     count = inventory.inventory_batch(call.store, call.body)
     return Reply(message=f"{count} Inventory Items Updated")
 

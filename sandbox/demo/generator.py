@@ -67,7 +67,8 @@ def _catalog() -> list[dict[str, Any]]:
 
 
 def _inventory(rng: random.Random, count: int, reference: datetime) -> list[dict[str, Any]]:
-    variants = rng.sample(_catalog(), k=min(count, len(_catalog())))
+    catalog = _catalog()
+    variants = rng.sample(catalog, k=min(count, len(catalog)))
     variants.sort(key=lambda v: v["code"])
     # A fixed share is out of stock (4%) or low (stock ≤ 5, 8%), at least one of each.
     order = list(range(len(variants)))

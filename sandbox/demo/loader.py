@@ -34,21 +34,21 @@ def load(store: SandboxStore, data: DemoData) -> None:
             for position, (folder_id, name) in enumerate(data.folders)
         )
         folder_ids = {name: folder_id for folder_id, name in data.folders}
-        inventory_ids = stores.allocate_ids(store, len(data.inventory))
+        needed = len(data.inventory) + sum(1 + len(o.items) + len(o.shipments) for o in data.orders)
+        ids = iter(stores.allocate_ids(store, needed))  # one counter update for the whole store
         SandboxInventoryItem.objects.bulk_create(
-            SandboxInventoryItem(store=store, item_id=item_id, **values)
-            for item_id, values in zip(inventory_ids, data.inventory, strict=True)
+            SandboxInventoryItem(store=store, item_id=next(ids), **values) for values in data.inventory
         )
         orders, items, shipments = [], [], []
         for demo in data.orders:
-            order_id, *item_ids = stores.allocate_ids(store, 1 + len(demo.items) + len(demo.shipments))
+            order_id = next(ids)
             order = SandboxOrder(
                 store=store, order_id=order_id, folder_id=folder_ids[demo.folder], **demo.values
             )
             order.source_id = order.source_id or str(order_id)
             order_items = [
-                SandboxOrderItem(order=order, item_id=item_id, position=position, **values)
-                for position, (item_id, values) in enumerate(zip(item_ids, demo.items, strict=False))
+                SandboxOrderItem(order=order, item_id=next(ids), position=position, **values)
+                for position, values in enumerate(demo.items)
             ]
             recompute_totals(order, order_items)
             refund = order.order_total if order.payment_status == "Fully Refunded" else 0
@@ -58,12 +58,10 @@ def load(store: SandboxStore, data: DemoData) -> None:
             order.processor_balance = (
                 0 if order.payment_status == "Voided" else order.order_total - order.refund_total
             )
-            shipment_ids = item_ids[len(demo.items) :]
             orders.append(order)
             items += order_items
             shipments += [
-                SandboxShipment(order=order, shipment_id=shipment_id, **values)
-                for shipment_id, values in zip(shipment_ids, demo.shipments, strict=True)
+                SandboxShipment(order=order, shipment_id=next(ids), **values) for values in demo.shipments
             ]
         SandboxOrder.objects.bulk_create(orders)
         for item in items:
@@ -72,7 +70,6 @@ def load(store: SandboxStore, data: DemoData) -> None:
             shipment.order_id = shipment.order.pk
         SandboxOrderItem.objects.bulk_create(items)
         SandboxShipment.objects.bulk_create(shipments)
-        store.save(update_fields=["next_id"])
 
 
 def seed_store(store: SandboxStore, *, orders: int = 60, seed: int, reference: date | None = None) -> None:

@@ -66,6 +66,7 @@ def _code_error(code: str):
 
 
 def get_inventory_item(store: SandboxStore, item_id: Any) -> SandboxInventoryItem:
+    """ASSUMPTION (orderdesk-api.md §5.1): an unknown id is 404 "Inventory Item Not Found"."""
     try:
         number = int(str(item_id))
     except ValueError:
