@@ -92,7 +92,7 @@ def error_message(exc: OperationError) -> str:
     if isinstance(exc, RateLimited) and "retry after" not in message.lower():
         wait = f"retry after {math.ceil(exc.retry_after)} s" if exc.retry_after else "retry later"
         message = f"Rate limited: {wait}. {message}".strip()
-    elif isinstance(exc, OutcomeUnknown) and "before retrying" not in message.lower():
+    elif isinstance(exc, OutcomeUnknown) and "retry" not in message.lower():
         message += " The outcome is unknown: check whether it happened before retrying."
     return message
 

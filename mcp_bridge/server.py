@@ -33,7 +33,7 @@ from mcp.types import Tool as MCPTool
 from mcp_bridge import mcp_auth, mcp_limits, mcp_tools
 from mcp_bridge.mcp_output import compact_json, fit
 from mcp_bridge.registry import Operation, Registry, run_operation
-from orderdesk_admin import context
+from orderdesk_admin import context as request_context
 from orderdesk_admin.errors import NotFound, OperationError
 from tenants.actors import Actor
 
@@ -118,7 +118,7 @@ class OrderDeskMCP(MCPServer):
         actor = await caller.current_actor() if caller else None
         if caller is None or actor is None:
             raise ToolError("This API key is no longer valid (revoked or expired); ask for a new one.")
-        with _bind(caller.request_context()) as request:
+        with request_context.bind(caller.request_context()) as request:
             retry_after = await mcp_limits.tool_call_exceeded(actor)
             if retry_after is not None:
                 raise ToolError(
@@ -178,12 +178,6 @@ def _progress_reporter(ctx: Context | None):
             logger.debug("progress notification dropped", exc_info=True)
 
     return report
-
-
-@contextlib.contextmanager
-def _bind(request: context.RequestContext):
-    with context.bind(request):
-        yield request
 
 
 def build_mcp_server(registry: Registry | None = None) -> OrderDeskMCP:
@@ -269,7 +263,7 @@ async def serve_stdio(raw_key: str, actor: Actor, registry: Registry | None = No
 
     server = build_mcp_server(registry)
     caller = mcp_auth.Caller(actor=actor, source="stdio", reauthenticate=reauthenticate)
-    with context.bind(context.RequestContext(source="stdio")), mcp_auth.bind_caller(caller):
+    with request_context.bind(request_context.RequestContext(source="stdio")), mcp_auth.bind_caller(caller):
         await server.run_stdio_async()
 
 
