@@ -9,7 +9,7 @@ from pydantic import Field
 from orderdesk_admin import tracing
 from orderdesk_admin.errors import InvalidInput
 from orderdesk_admin.types import FolderRef, Note, OrderId, StoreRef
-from orders.services.common import StoreCall, open_store, record_of, store_folders, upstream_errors
+from orders.services.common import open_store, record_of, store_folders, upstream_errors
 from orders.services.locks import record_lock
 from orders.services.orders import fetch_order, not_found_message, order_label
 from orders.types import MovedOrder, MoveResult, NoteResult
@@ -100,13 +100,6 @@ def _same_note(a: Any, b: str) -> bool:
     return str(a or "").strip().casefold() == b.strip().casefold()
 
 
-async def _order_with_history(call: StoreCall, order_id: str) -> dict[str, Any]:
-    with upstream_errors(not_found=not_found_message(call, order_id), field="order_id"):
-        envelope = await call.get(f"/orders/{order_id}", {"get_order_history": 1})
-    order = record_of(envelope, "order")
-    return order if order is not None else await fetch_order(call, order_id)
-
-
 async def orders_add_note(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, note: Note
 ) -> NoteResult:
@@ -118,7 +111,7 @@ async def orders_add_note(
     call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
     label = order_label(call, order_id)
     async with record_lock("order", tenant.pk, call.store.pk, order_id, label=label):
-        order = await _order_with_history(call, order_id)
+        order = await fetch_order(call, order_id, history=True)
         history = [h for h in as_list(order.get("order_history")) if isinstance(h, dict)]
         if any(_same_note(h.get("note"), note) for h in history):
             return NoteResult(

@@ -64,6 +64,13 @@ def test_it_lists_pages_and_gets_sandbox_orders(sandbox, alice_actor):
     assert exc.value.message == "Order 999999999 not found in store 'Sandbox'."
 
 
+def test_a_default_page_of_sandbox_orders_stays_small(sandbox, alice_actor):
+    page = call(services.orders_list, alice_actor, **WIDE, limit=12)
+    assert page.returned == 12
+    per_order = len(page.model_dump_json().encode()) / 12
+    assert per_order * 25 < 12 * 1024  # a default page (25 orders, summary preset) under 12 KiB
+
+
 def test_it_summarises_the_sandbox_orders(sandbox, alice_actor):
     summary = call(services.orders_summary, alice_actor, **WIDE)
     assert summary.orders == 12

@@ -218,6 +218,15 @@ def test_it_gets_a_whole_order_with_its_folder_name(od, acme_store, alice_actor,
     assert got.order_notes[0].content == "Leave at door"
 
 
+def test_it_gets_the_order_history_when_asked(od, acme_store, alice_actor, order):
+    od.orders[order["id"]]["order_history"] = [{"note": "Moved to Shipped", "source_name": "Order Desk"}]
+    plain = call(services.orders_get, alice_actor, order_id=order["id"])
+    with_history = call(services.orders_get, alice_actor, order_id=order["id"], get_order_history=True)
+    assert plain.order_history == []
+    assert [h.note for h in with_history.order_history] == ["Moved to Shipped"]
+    assert ("GET", f"/orders/{order['id']}", {"get_order_history": 1}) in od.calls
+
+
 def test_it_says_which_order_was_not_found_in_which_store(od, acme_store, alice_actor):
     with pytest.raises(NotFound) as exc:
         call(services.orders_get, alice_actor, order_id="999")

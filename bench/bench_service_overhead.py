@@ -1,0 +1,216 @@
+"""Benchmark: what the service layer adds to one OrderDesk read, with the read cache cold and warm.
+
+    .venv/bin/python bench/bench_service_overhead.py [--calls 300] [--warmup 30]
+
+Standalone: a fresh temporary VAR_DIR with its own SQLite database (DATABASE_URL and REDIS_URL are
+ignored), migrated here; a tenant, its owner and its sandbox store are created through Django in this
+process, then the whole app is started with uvicorn as a subprocess on a free 127.0.0.1 port, serving
+the sandbox from the same database. The sandbox store's rate-limit bucket is switched off, and this
+process's OrderDesk client gets an unlimited governor, so pacing is not what is measured.
+
+In one run, `--calls` times each, interleaved so that every variant sees the same server conditions:
+
+* bare:  an `httpx.AsyncClient` (keep-alive) GET of the sandbox URL `/orders/{id}` with the same headers
+         the OrderDesk client sends, and the JSON decoded;
+* cold:  `orders.services.orders_get` for the same order as the store's owner, after invalidating the
+         store's "orders" cache (not timed), so it resolves the store, decrypts the key, calls the
+         sandbox through the OrderDesk client, decodes and shapes the order and caches it. The store's
+         folder names (a 5-minute cache of GET /store) stay cached, as they do in steady use;
+* warm:  `orders_get` again with the order in the read cache (no upstream call).
+
+It prints mean and p50 per call for each, the cold overhead over the bare GET in ms (goal: at most 3 ms)
+and how many times faster a warm call is than the bare GET (goal: at least 20x). Figures only: nothing
+is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL_COLD_OVERHEAD_MS = 3.0
+GOAL_WARM_SPEEDUP = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def configure(var_dir: str, port: int) -> dict[str, str]:
+    """Environment shared by this process and the server: same database, same keys, same origin."""
+    sys.path.insert(0, str(ROOT))
+    for name in ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS_FILE", "SECRET_KEY_FILE", "SANDBOX_BASE_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="orderdesk_admin.settings",
+        DEBUG="false",  # production settings: DEBUG would record every query, in both processes
+        SECURE_SSL_REDIRECT="false",  # plain http on loopback
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ENCRYPTION_KEYS="v1:" + base64.b64encode(os.urandom(32)).decode(),
+        VAR_DIR=var_dir,
+        SITE_URL=f"http://127.0.0.1:{port}",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        LOG_LEVEL="WARNING",
+    )
+    import django
+
+    django.setup()
+    return dict(os.environ)
+
+
+def create_store():
+    """The owner's Actor and the sandbox Store, with the sandbox's own bucket switched off."""
+    from django.core.management import call_command
+
+    from sandbox.models import SandboxStore
+    from sandbox.provisioning import provision_sandbox_store
+    from stores.models import Store
+    from tenants.actors import Actor
+    from tenants.models import Membership, Role, Tenant, User
+
+    call_command("migrate", verbosity=0)
+    tenant = Tenant.objects.create(name="Overhead Bench")
+    user = User.objects.create_user("owner@bench.test")
+    membership = Membership.objects.create(tenant=tenant, user=user, role=Role.OWNER)
+    store = provision_sandbox_store(tenant=tenant, orders=20, seed=3)
+    SandboxStore.objects.filter(store=store).update(rate_limit_enabled=False)
+    actor = Actor.for_membership(Membership.objects.select_related("tenant", "user").get(pk=membership.pk))
+    return actor, Store.objects.select_related("tenant").get(pk=store.pk)
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    command = [
+        sys.executable, "-m", "uvicorn", "orderdesk_admin.asgi:application",
+        "--host", "127.0.0.1", "--port", str(port), "--lifespan", "on", "--log-level", "warning",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"uvicorn exited with status {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("uvicorn did not become healthy within 30 s")
+
+
+async def measure(actor, store, calls: int, warmup: int) -> dict[str, list[float]]:
+    import httpx
+
+    from orders.services import orders_get
+    from stores.breaker import CircuitBreaker
+    from stores.cache import invalidate
+    from stores.client import USER_AGENT, OrderDeskClient, override_client
+    from stores.governor import LocalGovernor
+    from stores.upstream.target import request_headers
+
+    creds = store.credentials()
+    headers = {**request_headers(creds, has_body=False), "User-Agent": USER_AGENT}
+    client = OrderDeskClient(
+        governor=LocalGovernor(capacity=1_000_000, refill_per_second=1_000_000), breaker=CircuitBreaker()
+    )
+    times: dict[str, list[float]] = {"bare": [], "cold": [], "warm": []}
+    async with httpx.AsyncClient(headers=headers, follow_redirects=False) as bare:
+        listing = (await bare.get(f"{creds.base_url}/orders", params={"limit": 1})).json()
+        order_id = str(listing["orders"][0]["id"])
+        url = f"{creds.base_url}/orders/{order_id}"
+
+        async def bare_get() -> None:
+            response = await bare.get(url)
+            response.raise_for_status()
+            response.json()
+
+        async def service_get() -> None:
+            await orders_get(tenant=actor.tenant, actor=actor, order_id=order_id)
+
+        with override_client(client):
+            for round_number in range(warmup + calls):
+                timed = round_number >= warmup
+                started = time.perf_counter()
+                await bare_get()
+                bare_elapsed = time.perf_counter() - started
+
+                await invalidate(actor.tenant.pk, store.pk, "orders")
+                started = time.perf_counter()
+                await service_get()
+                cold_elapsed = time.perf_counter() - started
+
+                started = time.perf_counter()
+                await service_get()
+                warm_elapsed = time.perf_counter() - started
+                if timed:
+                    times["bare"].append(bare_elapsed * 1000)
+                    times["cold"].append(cold_elapsed * 1000)
+                    times["warm"].append(warm_elapsed * 1000)
+        await client.aclose()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    args = parser.parse_args()
+
+    var_dir = tempfile.mkdtemp(prefix="oda-bench-overhead-")
+    port = free_port()
+    server = None
+    try:
+        env = configure(var_dir, port)
+        actor, store = create_store()
+        server = start_server(env, port)
+        times = asyncio.run(measure(actor, store, args.calls, args.warmup))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+    stats = {name: (statistics.fmean(ms), statistics.median(ms)) for name, ms in times.items()}
+    print(
+        f"orders_get vs a bare GET of the same sandbox URL: {args.calls} calls each ({args.warmup} warm-up)"
+    )
+    for name, label in (
+        ("bare", "bare httpx GET"),
+        ("cold", "service, cache cold"),
+        ("warm", "service, cache warm"),
+    ):
+        mean, p50 = stats[name]
+        print(f"  {label:<22} mean {mean:8.3f} ms   p50 {p50:8.3f} ms")
+    overhead_mean = stats["cold"][0] - stats["bare"][0]
+    overhead_p50 = stats["cold"][1] - stats["bare"][1]
+    speedup_mean = stats["bare"][0] / stats["warm"][0]
+    speedup_p50 = stats["bare"][1] / stats["warm"][1]
+    cold_met = "met" if overhead_mean <= GOAL_COLD_OVERHEAD_MS else "NOT met"
+    warm_met = "met" if speedup_mean >= GOAL_WARM_SPEEDUP else "NOT met"
+    print(
+        f"cold overhead over the bare GET: {overhead_mean:.3f} ms mean, {overhead_p50:.3f} ms p50 "
+        f"(goal <= {GOAL_COLD_OVERHEAD_MS:g} ms: {cold_met})"
+    )
+    print(
+        f"warm speed-up over the bare GET: {speedup_mean:.1f}x mean, {speedup_p50:.1f}x p50 "
+        f"(goal >= {GOAL_WARM_SPEEDUP:g}x: {warm_met})"
+    )
+
+
+if __name__ == "__main__":
+    main()
