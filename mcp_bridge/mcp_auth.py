@@ -193,6 +193,18 @@ async def note_auth_failure(raw: str, ip: str | None) -> None:
 # --- The guard --------------------------------------------------------------------------------------------
 
 
+_OWS = (b" ", b"\t")
+
+
+def _without_ows(scope: Scope) -> Scope:
+    """Header values without surrounding whitespace (RFC 9110 §5.5). Some HTTP parsers keep it, and
+    the SDK compares routing headers such as Mcp-Name with the body exactly."""
+    headers = scope.get("headers") or ()
+    if any(value[:1] in _OWS or value[-1:] in _OWS for _, value in headers):
+        return {**scope, "headers": [(key, value.strip(b" \t")) for key, value in headers]}
+    return scope
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
@@ -242,6 +254,7 @@ class McpGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope = _without_ows(scope)
         if not host_allowed(_header(scope, b"host")):
             await _respond(send, 421, _jsonrpc_error("Invalid Host header"))
             return

@@ -236,6 +236,15 @@ async def test_it_counts_failures_per_client_ip_behind_a_trusted_proxy(
     assert (first.status_code, same.status_code, other.status_code) == (401, 429, 401)
 
 
+async def test_it_ignores_forwarded_for_from_an_untrusted_peer(acme_db, fake_registry, settings):
+    settings.RATE_MCP_AUTH_FAILURES_PER_IP = "1/m"
+    settings.TRUSTED_PROXIES = []
+    async with raw_http() as http:
+        first = await call(http, "odk_bad", headers={"X-Forwarded-For": "203.0.113.7"})
+        spoofed = await call(http, "odk_bad", headers={"X-Forwarded-For": "203.0.113.8"})
+    assert (first.status_code, spoofed.status_code) == (401, 429)
+
+
 async def test_it_audits_a_failed_authentication_once_per_ip_per_minute_without_the_token(
     acme_db, make_key, fake_registry
 ):
@@ -311,6 +320,16 @@ async def test_it_accepts_a_raw_initialize_at_2025_06_18(acme_db, make_key, fake
         "orders_fake_fail",
     ]
     assert payload(called)["result"]["structuredContent"]["text"] == "x"
+
+
+async def test_it_ignores_whitespace_around_header_values(acme_db, make_key, fake_registry):
+    raw = await make_key(acme_db)
+    body, route = modern_request("tools/call", {"name": "stores_echo", "arguments": {"text": "x"}})
+    route["Mcp-Name"] = "  stores_echo\t"
+    async with raw_http() as http:
+        response = await http.post("/mcp", json=body, headers={**route, "Authorization": f"Bearer {raw}  "})
+    assert response.status_code == 200
+    assert payload(response)["result"]["structuredContent"]["text"] == "x"
 
 
 async def test_it_keeps_protocol_errors_as_json_rpc_errors(acme_db, make_key, fake_registry):

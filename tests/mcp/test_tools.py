@@ -23,6 +23,7 @@ async def test_it_negotiates_the_expected_protocol_version(acme_db, make_key, fa
     async with connect(raw, mode) as client:
         assert client.session.protocol_version == {"auto": "2026-07-28", "legacy": "2025-11-25"}[mode]
         assert client.server_info.name == "orderdesk-admin"
+        assert client.server_info.version
 
 
 async def test_it_lists_only_read_tools_for_a_read_key(acme_db, make_key, fake_registry, mode):
