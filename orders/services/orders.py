@@ -321,7 +321,7 @@ async def orders_create(
     Totals (order_total, product_total, …) are computed by OrderDesk, so they cannot be set.
 
     Pass an `idempotency_key` so a retry after a timeout never creates a second order: the same key
-    with the same order_data returns the first result (even 24 hours later). With a key the order's
+    with the same order_data within 24 hours returns the first result. With a key the order's
     order_metadata also records it, so a retry after an unknown outcome can find the order (it looks
     by source_id first). Returns the created order (full).
     """

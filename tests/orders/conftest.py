@@ -3,12 +3,19 @@
 import pytest
 from asgiref.sync import async_to_sync
 
-from stores.client import override_client
+from sandbox.models import SandboxStore
+from sandbox.provisioning import provision_sandbox_store
+from stores.breaker import CircuitBreaker
+from stores.client import OrderDeskClient, override_client
+from stores.governor import LocalGovernor
 from tenants.actors import Actor
 from tenants.keys import core
 from tenants.models import Membership
 from tests.orders.fake import FakeOrderDesk
 from tests.stores.factories import StoreFactory, make_api_key
+
+# Wide enough for every demo order the sandbox makes.
+WIDE = {"search_start_date": "2000-01-01", "search_end_date": "2100-01-01"}
 
 
 def actor_for(user) -> Actor:
@@ -65,3 +72,17 @@ def vera_actor(vera):
 @pytest.fixture
 def charlie_actor(charlie):
     return actor_for(charlie)
+
+
+@pytest.fixture
+def sandbox(live_server, settings, acme):
+    """Acme's sandbox store on the live server, reached through a real OrderDesk client."""
+    settings.SANDBOX_BASE_URL = live_server.url + "/sandbox/api/v2"
+    store = provision_sandbox_store(tenant=acme, orders=12, seed=11)
+    # The tests check behaviour, not pacing: no bucket on either side.
+    SandboxStore.objects.filter(store=store).update(rate_limit_enabled=False)
+    client = OrderDeskClient(
+        governor=LocalGovernor(capacity=100_000, refill_per_second=100_000), breaker=CircuitBreaker()
+    )
+    with override_client(client):
+        yield store

@@ -1,4 +1,4 @@
-"""Every order, item, shipment and inventory operation over real HTTP against the sandbox emulator
+"""Every order, item and shipment operation over real HTTP against the sandbox emulator
 (pytest-django's live server), through the real OrderDesk client."""
 
 import asyncio
@@ -9,35 +9,9 @@ from asgiref.sync import async_to_sync
 from orderdesk_admin import tracing
 from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound
 from orders import services
-from products import services as inventory
-from sandbox.models import SandboxStore
-from sandbox.provisioning import provision_sandbox_store
-from stores.breaker import CircuitBreaker
-from stores.client import OrderDeskClient, override_client
-from stores.governor import LocalGovernor
-from tests.orders.conftest import actor_for, run
+from tests.orders.conftest import WIDE, actor_for, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WIDE = {"search_start_date": "2000-01-01", "search_end_date": "2100-01-01"}
-
-
-@pytest.fixture
-def sandbox(live_server, settings, acme):
-    settings.SANDBOX_BASE_URL = live_server.url + "/sandbox/api/v2"
-    store = provision_sandbox_store(tenant=acme, orders=12, seed=11)
-    # The tests check behaviour, not pacing: no bucket on either side.
-    SandboxStore.objects.filter(store=store).update(rate_limit_enabled=False)
-    client = OrderDeskClient(
-        governor=LocalGovernor(capacity=100_000, refill_per_second=100_000), breaker=CircuitBreaker()
-    )
-    with override_client(client):
-        yield store
-
-
-@pytest.fixture
-def alice_actor(alice):
-    return actor_for(alice)
 
 
 def call(service, actor, **kwargs):
@@ -234,46 +208,6 @@ def test_it_adds_updates_and_deletes_sandbox_shipments(sandbox, alice_actor):
     )
     assert (batch.added, batch.failed) == (3, 1) and progress == [4]
     assert call(services.orders_get, alice_actor, order_id=orders[1].id).shipped
-
-
-def test_it_manages_sandbox_inventory(sandbox, alice_actor):
-    page = call(inventory.products_list, alice_actor, limit=10)
-    assert page.returned == 10 and page.has_more
-    first = page.products[0]
-    assert (
-        isinstance(first.id, int)
-        and call(inventory.products_get, alice_actor, product_id=first.id).code == first.code
-    )
-    assert call(inventory.products_list, alice_actor, code=first.code).products[0].id == first.id
-
-    low = call(inventory.products_low_stock, alice_actor, threshold=5)
-    assert low.complete and low.products and all(p.stock <= 5 for p in low.products)
-    assert [p.stock for p in low.products] == sorted(p.stock for p in low.products)
-
-    created = call(
-        inventory.products_create,
-        alice_actor,
-        product_data={"name": "Live Mug", "code": "LIVE-MUG", "stock": 1},
-    )
-    updated = call(
-        inventory.products_update, alice_actor, product_id=created.id, changes={"stock": 25, "location": "B7"}
-    )
-    assert (updated.stock, updated.location, updated.name) == (25, "B7", "Live Mug")
-    batch = call(
-        inventory.products_update_batch,
-        alice_actor,
-        updates=[
-            {"code": "LIVE-MUG", "changes": {"stock": 40}},
-            {"product_id": first.id, "changes": {"price": 12.5}},
-        ],
-    )
-    assert batch.updated == 2
-    assert call(inventory.products_get, alice_actor, product_id=created.id).stock == 40
-    refreshed = call(inventory.products_get, alice_actor, product_id=first.id)
-    assert (refreshed.price, refreshed.code, refreshed.stock) == (12.5, first.code, first.stock)
-    call(inventory.products_delete, alice_actor, product_id=created.id)
-    with pytest.raises(NotFound):
-        call(inventory.products_get, alice_actor, product_id=created.id)
 
 
 def test_another_tenant_reaches_nothing_and_a_viewer_writes_nothing(sandbox, alice_actor, charlie, vera):

@@ -5,5 +5,6 @@ from tests.orders.conftest import (  # noqa: F401 - the same stores, actors and 
     charlie_actor,
     globex_store,
     od,
+    sandbox,
     vera_actor,
 )
