@@ -7,8 +7,13 @@ left). Reservations may drive the token count below zero; each one then waits un
 paid for it, so callers queue in arrival order and the sends never exceed 20 + 3·t in any window of t
 seconds, however many callers there are.
 
-One token is kept back as headroom: requests reach OrderDesk a few milliseconds after we send them,
-with varying latency, and a bucket paced to exactly zero would turn that jitter into an occasional 429.
+Requests reach OrderDesk some time after we send them, and not all equally late, so the pacing keeps
+two margins:
+* one token of headroom, so that jitter between consecutive requests never meets an empty bucket;
+* when a burst starts from a full (idle) bucket, OrderDesk's refill only starts when it counts the
+  first request, which on cold connections (new TLS handshakes) comes noticeably later than we sent
+  it. Our refill therefore starts `START_LAG` seconds after the first reservation from a full bucket.
+Together they cost about a second per burst, and keep real latency from turning into 429s.
 
 The bucket is keyed by the OrderDesk store (base URL host + store id), not by our tenant or Store row:
 two tenants that register the same OrderDesk store share OrderDesk's bucket, so they share ours.
@@ -38,6 +43,7 @@ logger = logging.getLogger(__name__)
 CAPACITY = 20  # OrderDesk: "Initial Bucket Size: 20 requests"
 REFILL_PER_SECOND = 3.0  # "Refill Rate: 3 requests per second"
 HEADROOM = 1.0  # tokens never spent by pacing, to absorb network jitter (see module docstring)
+START_LAG = 1.0  # seconds between a burst's first send and the refill we count on (see module docstring)
 # Besides our own estimate, trust OrderDesk's X-Tokens-Remaining only when it is clearly lower: the
 # header is a whole number counted a moment before we read it.
 OBSERVE_TOLERANCE = 1.0
@@ -84,11 +90,13 @@ class LocalGovernor:
         capacity: float = CAPACITY,
         refill_per_second: float = REFILL_PER_SECOND,
         headroom: float = HEADROOM,
+        start_lag: float = START_LAG,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.usable = capacity - headroom
         self.headroom = headroom
         self.rate = refill_per_second
+        self.start_lag = start_lag
         self.clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
@@ -99,25 +107,28 @@ class LocalGovernor:
             if len(self._buckets) >= self.MAX_BUCKETS:
                 self._forget_full_buckets(now)
             bucket = self._buckets[key] = _Bucket(tokens=self.usable, updated=now)
-        else:
-            elapsed = max(0.0, now - bucket.updated)
-            bucket.tokens = min(self.usable, bucket.tokens + elapsed * self.rate)
+        elif now > bucket.updated:  # `updated` lies ahead while a burst's start lag runs
+            bucket.tokens = min(self.usable, bucket.tokens + (now - bucket.updated) * self.rate)
             bucket.updated = now
         return bucket
 
     def _forget_full_buckets(self, now: float) -> None:
         # A full bucket holds no information: a new one starts full too.
         for key, bucket in list(self._buckets.items()):
-            if bucket.tokens + (now - bucket.updated) * self.rate >= self.usable:
+            if bucket.tokens + max(0.0, now - bucket.updated) * self.rate >= self.usable:
                 del self._buckets[key]
 
     def reserve_now(self, key: str, *, max_wait: float = math.inf) -> Reservation:
         with self._lock:
-            bucket = self._refilled(key, self.clock())
+            now = self.clock()
+            bucket = self._refilled(key, now)
             after = bucket.tokens - 1
-            wait = max(0.0, -after / self.rate)
+            # A slot in the future: paid for by the refill, which counts from `updated` (maybe ahead).
+            wait = 0.0 if after >= 0 else max(0.0, bucket.updated - now) - after / self.rate
             if wait > max_wait:
                 return Reservation(granted=False, wait=wait)
+            if bucket.tokens >= self.usable:  # a burst starts: count on no refill before the lag
+                bucket.updated = now + self.start_lag
             bucket.tokens = after
             return Reservation(granted=True, wait=wait)
 
@@ -147,6 +158,7 @@ local usable = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local max_wait = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[4])
+local start_lag = tonumber(ARGV[5])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
@@ -156,14 +168,18 @@ if tokens == nil or updated == nil then
   tokens = usable
   updated = now
 end
-tokens = math.min(usable, tokens + math.max(0, now - updated) * rate)
+if now > updated then
+  tokens = math.min(usable, tokens + (now - updated) * rate)
+  updated = now
+end
 local after = tokens - 1
 local wait = 0
-if after < 0 then wait = -after / rate end
+if after < 0 then wait = (updated - now) - after / rate end
 if wait > max_wait then
   return {0, string.format('%.6f', wait)}
 end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', after), 'updated', string.format('%.6f', now))
+if tokens >= usable then updated = now + start_lag end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', after), 'updated', string.format('%.6f', updated))
 redis.call('EXPIRE', KEYS[1], ttl)
 return {1, string.format('%.6f', wait)}
 """
@@ -184,11 +200,15 @@ if tokens == nil or updated == nil then
   tokens = usable
   updated = now
 end
-tokens = math.min(usable, tokens + math.max(0, now - updated) * rate)
+if now > updated then
+  tokens = math.min(usable, tokens + (now - updated) * rate)
+  updated = now
+end
 if remaining < tokens + headroom - tolerance then
   tokens = remaining - headroom
 end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', tokens), 'updated', string.format('%.6f', now))
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', tokens),
+           'updated', string.format('%.6f', updated))
 redis.call('EXPIRE', KEYS[1], ttl)
 return 1
 """
@@ -206,16 +226,18 @@ class RedisGovernor:
         capacity: float = CAPACITY,
         refill_per_second: float = REFILL_PER_SECOND,
         headroom: float = HEADROOM,
+        start_lag: float = START_LAG,
         fallback: LocalGovernor | None = None,
     ):
         self.url = url
         self.usable = capacity - headroom
         self.headroom = headroom
         self.rate = refill_per_second
+        self.start_lag = start_lag
         # An idle bucket is full again after usable/rate seconds; keep it a little longer than that.
-        self.ttl = math.ceil(self.usable / self.rate) + 60
+        self.ttl = math.ceil(self.usable / self.rate + start_lag) + 60
         self.fallback = fallback or LocalGovernor(
-            capacity=capacity, refill_per_second=refill_per_second, headroom=headroom
+            capacity=capacity, refill_per_second=refill_per_second, headroom=headroom, start_lag=start_lag
         )
         # redis.asyncio connections belong to the event loop that opened them: one client per loop.
         self._per_loop: dict[int, tuple[weakref.ref[asyncio.AbstractEventLoop], _RedisHandles]] = {}
@@ -241,7 +263,7 @@ class RedisGovernor:
         limit = min(max_wait, 1e9)
         try:
             granted, wait = await handles.reserve(
-                keys=[self.PREFIX + key], args=[self.usable, self.rate, limit, self.ttl]
+                keys=[self.PREFIX + key], args=[self.usable, self.rate, limit, self.ttl, self.start_lag]
             )
         except (RedisError, OSError) as exc:
             logger.warning("Rate governor: Redis unavailable (%s); pacing in this process only.", exc)

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from stores.client import OrderDeskClient
-from stores.governor import LocalGovernor, RedisGovernor, bucket_key
+from stores.governor import START_LAG, LocalGovernor, RedisGovernor, bucket_key
 from tests.client.conftest import FakeClock, Script, err, make_creds, ok
 
 
@@ -80,7 +80,7 @@ async def test_it_never_makes_a_caller_wait_while_tokens_are_left(make_client, c
         await client.get(creds, "/orders")
     assert clock.sleeps == []
 
-    clock.advance(2)  # 6 tokens refilled
+    clock.advance(START_LAG + 2)  # 6 tokens refilled (the refill counts from START_LAG after a burst)
     for _ in range(6):
         await client.get(creds, "/orders")
     assert clock.sleeps == []
@@ -92,7 +92,9 @@ def test_it_reserves_slots_in_arrival_order_once_the_bucket_is_empty(clock):
     waits = [governor.reserve_now("k").wait for _ in range(22)]
 
     assert waits[:19] == [0.0] * 19  # one token is kept back for network jitter
-    assert waits[19:] == pytest.approx([1 / 3, 2 / 3, 1.0])
+    # OrderDesk starts refilling when it counts the burst's first request, which may come later than
+    # we sent it: the refill we count on starts START_LAG after the burst.
+    assert waits[19:] == pytest.approx([START_LAG + 1 / 3, START_LAG + 2 / 3, START_LAG + 1.0])
 
 
 def test_it_refuses_a_reservation_that_would_outlast_the_callers_deadline(clock):
@@ -100,11 +102,11 @@ def test_it_refuses_a_reservation_that_would_outlast_the_callers_deadline(clock)
     for _ in range(19):
         governor.reserve_now("k")
 
-    refused = governor.reserve_now("k", max_wait=0.2)
-    granted = governor.reserve_now("k", max_wait=0.5)
+    refused = governor.reserve_now("k", max_wait=START_LAG)
+    granted = governor.reserve_now("k", max_wait=START_LAG + 0.5)
 
-    assert not refused.granted and refused.wait == pytest.approx(1 / 3)
-    assert granted.granted and granted.wait == pytest.approx(1 / 3)  # the refusal took no slot
+    assert not refused.granted and refused.wait == pytest.approx(START_LAG + 1 / 3)
+    assert granted.granted and granted.wait == pytest.approx(START_LAG + 1 / 3)  # the refusal took no slot
 
 
 async def test_it_answers_rate_limited_instead_of_waiting_past_the_deadline(make_client, creds, clock):
@@ -118,7 +120,7 @@ async def test_it_answers_rate_limited_instead_of_waiting_past_the_deadline(make
         await client.request(creds, "GET", "/orders", deadline=0.1)
 
     assert script.calls == 19 and clock.sleeps == []
-    assert caught.value.retry_after == 1
+    assert caught.value.retry_after == math.ceil(START_LAG + 1 / 3)
 
 
 async def test_it_lowers_its_estimate_when_orderdesk_reports_fewer_tokens(make_client, creds, clock):
@@ -137,7 +139,7 @@ def test_it_ignores_a_report_that_differs_only_by_rounding(clock):
     governor = LocalGovernor(clock=clock)
     governor.reserve_now("k")
     governor.reserve_now("k")
-    clock.advance(0.1)  # our estimate: 18.3 tokens at OrderDesk
+    clock.advance(START_LAG + 0.1)  # our estimate: 18.3 tokens at OrderDesk
 
     governor.observe_now("k", 18)
 
@@ -156,7 +158,7 @@ async def test_it_shares_one_bucket_between_tenants_registering_the_same_store(m
     assert clock.sleeps == []
 
     await client.get(second, "/orders")
-    assert clock.sleeps == [pytest.approx(1 / 3)]
+    assert clock.sleeps == [pytest.approx(START_LAG + 1 / 3)]
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set")
@@ -186,7 +188,8 @@ async def test_it_shares_one_bucket_through_redis_between_two_clients(clock):
 
     assert sleeps[0] == []
     assert len(sleeps[1]) == 2
-    assert 0.2 < sleeps[1][0] < 0.34  # the first client spent the burst: the second one waits its turn
+    # The first client spent the burst: the second one waits its turn.
+    assert START_LAG + 0.2 < sleeps[1][0] < START_LAG + 0.34
     assert sleeps[1][1] > sleeps[1][0]
 
 
@@ -205,7 +208,7 @@ async def test_it_refuses_redis_reservations_beyond_the_deadline_without_taking_
 
     assert waits == [0.0] * 19
     assert not refused.granted
-    assert granted.granted and 0.2 < granted.wait < 0.34
+    assert granted.granted and START_LAG + 0.2 < granted.wait < START_LAG + 0.34
     assert after_report.wait > granted.wait + 0.2
 
 
