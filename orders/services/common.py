@@ -9,12 +9,15 @@ messages that name the object and the field.
 from __future__ import annotations
 
 import contextlib
+import functools
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from orderdesk_admin import tracing
 from orderdesk_admin.errors import InvalidInput, NotFound, UpstreamError
 from stores import selectors
 from stores.cache import TTL_STORE_SETTINGS, cached, invalidate
@@ -25,14 +28,18 @@ from tenants.actors import Actor, Permission
 from tenants.models import Tenant
 
 
-@dataclass(frozen=True)
+@dataclass
 class StoreCall:
     """A resolved store, ready for upstream calls on behalf of one actor."""
 
     tenant: Tenant
     actor: Actor
     store: Store
-    creds: StoreCredentials
+
+    @functools.cached_property
+    def creds(self) -> StoreCredentials:
+        # Decrypted on the first upstream call only: a read served from the cache needs no key.
+        return selectors.store_credentials(self.store)
 
     @property
     def label(self) -> str:
@@ -57,12 +64,40 @@ class StoreCall:
         await invalidate(self.tenant.pk, self.store.pk, *resources)
 
 
+# Resolving `store` costs a database round trip, which would be most of a cached read. The answer is
+# kept for a few seconds per (tenant, what the actor may use, reference). The key holds everything the
+# answer depends on besides the stores themselves, so another tenant or a narrower API key can never
+# get it; a change to any store of this process drops them all (`forget_resolved_stores`). Another
+# process may go on using a renamed, re-keyed or deleted store for at most RESOLVED_STORE_SECONDS.
+RESOLVED_STORE_SECONDS = 5.0
+_RESOLVED_STORE_LIMIT = 4096
+_resolved: dict[tuple, tuple[float, Store]] = {}
+
+
+def forget_resolved_stores(**_kwargs: Any) -> None:
+    _resolved.clear()
+
+
+def _resolution_key(tenant: Tenant, actor: Actor, store: str | None) -> tuple:
+    allowed = None if actor.allowed_store_ids is None else frozenset(actor.allowed_store_ids)
+    return (tenant.pk, actor.default_store_id, allowed, (store or "").strip().casefold())
+
+
 async def open_store(*, tenant: Tenant, actor: Actor, store: str | None, permission: Permission) -> StoreCall:
     actor.require(permission)
     if actor.tenant.pk != tenant.pk:  # an actor only ever acts inside its own tenant
         raise NotFound("No such store.", field="store")
-    resolved = await selectors.astore_for_call(tenant=tenant, actor=actor, store=store)
-    return StoreCall(tenant=tenant, actor=actor, store=resolved, creds=selectors.store_credentials(resolved))
+    key = _resolution_key(tenant, actor, store)
+    hit = _resolved.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        resolved = hit[1]
+        tracing.note_store(str(resolved.pk), resolved.name)
+    else:
+        resolved = await selectors.astore_for_call(tenant=tenant, actor=actor, store=store)
+        if len(_resolved) >= _RESOLVED_STORE_LIMIT:
+            _resolved.clear()
+        _resolved[key] = (time.monotonic() + RESOLVED_STORE_SECONDS, resolved)
+    return StoreCall(tenant=tenant, actor=actor, store=resolved)
 
 
 def _rejected(exc: UpstreamError, statuses: tuple[int, ...]) -> bool:

@@ -106,3 +106,36 @@ def test_a_viewer_may_read(od, acme_store, vera_actor, op):
     od.add_product(id=5)
     invoke(op, ARGUMENTS[op.name], vera_actor)
     assert od.calls
+
+
+def test_a_resolved_store_is_never_reused_for_another_tenant_or_a_narrower_key(
+    od, acme_store, charlie_actor, alice_actor
+):
+    from orders import services
+    from tests.stores.factories import StoreFactory
+
+    od.add_order()
+    invoke(ORDER_OPERATIONS[0], {"store": acme_store.name}, alice_actor)  # resolved and remembered
+    other = StoreFactory(tenant=acme_store.tenant, name="Acme Outlet")
+    narrow = key_actor(acme_store.tenant, scope="read", stores=[other])
+    calls = len(od.calls)
+    for actor in (charlie_actor, narrow):
+        with pytest.raises(NotFound):
+            async_to_sync(services.orders_list)(tenant=actor.tenant, actor=actor, store=acme_store.name)
+    assert len(od.calls) == calls
+
+
+def test_a_renamed_or_deleted_store_is_resolved_afresh(od, acme_store, alice_actor):
+    from orders import services
+
+    od.add_order()
+    listing = async_to_sync(services.orders_list)
+    listing(tenant=alice_actor.tenant, actor=alice_actor, store="Acme Main")
+    acme_store.name = "Acme Renamed"
+    acme_store.save()
+    with pytest.raises(NotFound):
+        listing(tenant=alice_actor.tenant, actor=alice_actor, store="Acme Main", limit=3)
+    listing(tenant=alice_actor.tenant, actor=alice_actor, store="Acme Renamed", limit=4)
+    acme_store.delete()
+    with pytest.raises(NotFound):
+        listing(tenant=alice_actor.tenant, actor=alice_actor, store="Acme Renamed", limit=5)

@@ -536,3 +536,15 @@ def test_it_pages_through_the_summary_range(od, acme_store, alice_actor, monkeyp
     )
     assert result.orders == 5
     assert od.count("GET", "/orders") == 3
+
+
+def test_it_asks_to_re_enter_a_key_that_cannot_be_decrypted(od, acme_store, alice_actor, order):
+    from tests.stores.factories import StoreFactory
+
+    other = StoreFactory(tenant=acme_store.tenant, name="Acme Outlet")
+    other.api_key_encrypted = acme_store.api_key_encrypted  # bound to another row: never decrypts here
+    other.save()
+    with pytest.raises(InvalidInput) as exc:
+        call(services.orders_get, alice_actor, store="Acme Outlet", order_id=order["id"])
+    assert "re-enter" in exc.value.message and exc.value.field == "store"
+    assert od.calls == []
