@@ -243,6 +243,14 @@ def _unauthorized(error: str | None, description: str) -> tuple[dict[str, Any], 
     return body, [(b"www-authenticate", challenge.encode())]
 
 
+def _needs_connection_cleanup() -> bool:
+    """Django closes stale or broken database connections at the end of each request; /mcp bypasses
+    Django's handler, so it does the same itself (with a pool, that returns the connection to it).
+    SQLite is left open: a local file has no server to lose, and reopening it on every request (Django
+    re-registers its SQL functions each time) would cost more than the rest of a tool call."""
+    return any(db["ENGINE"] != "django.db.backends.sqlite3" for db in settings.DATABASES.values())
+
+
 class McpGuard:
     """Origin/Host checks, bearer authentication and the request context, before the SDK runs."""
 
@@ -273,9 +281,8 @@ class McpGuard:
                 with bind_caller(caller):
                     await self.app(scope, receive, _with_request_id(send, request_id))
             finally:
-                # Django closes stale or broken database connections at the end of each request;
-                # /mcp bypasses Django's handler, so it has to do the same itself.
-                await sync_to_async(close_old_connections)()
+                if _needs_connection_cleanup():
+                    await sync_to_async(close_old_connections)()
 
     async def _authenticate(self, scope: Scope, send: Send, ip: str | None) -> Actor | None:
         """The Actor for this request, or None after answering it with 401 or 429."""
