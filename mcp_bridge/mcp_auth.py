@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -266,12 +267,19 @@ class McpGuard:
         if not host_allowed(_header(scope, b"host")):
             await _respond(send, 421, _jsonrpc_error("Invalid Host header"))
             return
-        if not origin_allowed(_header(scope, b"origin")):
+        origin = _header(scope, b"origin")
+        if not origin_allowed(origin):
             await _respond(send, 403, _jsonrpc_error("Forbidden: this Origin may not call /mcp"))
             return
+        if origin is not None:  # a browser-based client on an allowed origin: CORS
+            send = _adding_headers(send, _cors_headers(origin))
+            if scope["method"] == "OPTIONS":  # preflights never carry credentials
+                await _preflight(scope, send)
+                return
         peer = (scope.get("client") or (None, None))[0]
         ip = resolve_client_ip(peer, _header(scope, b"x-forwarded-for"))
         request_id = context.clean_request_id(_header(scope, b"x-request-id"))
+        send = _adding_headers(send, [(b"x-request-id", request_id.encode())])
         with context.bind(context.RequestContext(source=self.source, request_id=request_id, ip=ip)):
             try:
                 actor = await self._authenticate(scope, send, ip)
@@ -279,7 +287,7 @@ class McpGuard:
                     return
                 caller = Caller(actor=actor, source=self.source, ip=ip, request_id=request_id)
                 with bind_caller(caller):
-                    await self.app(scope, receive, _with_request_id(send, request_id))
+                    await self.app(scope, receive, send)
             finally:
                 if _needs_connection_cleanup():
                     await sync_to_async(close_old_connections)()
@@ -308,13 +316,39 @@ class McpGuard:
         return actor
 
 
-def _with_request_id(send: Send, request_id: str) -> Send:
+def _adding_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message = {
-                **message,
-                "headers": [*message.get("headers", ()), (b"x-request-id", request_id.encode())],
-            }
+            message = {**message, "headers": [*message.get("headers", ()), *headers]}
         await send(message)
 
     return wrapped
+
+
+_EXPOSED = b"mcp-session-id, mcp-protocol-version, www-authenticate, retry-after, x-request-id"
+_REQUESTABLE = re.compile(rb"^[A-Za-z0-9!#$%&'*+.^_`|~, -]{1,1000}$")  # header names and commas
+
+
+def _cors_headers(origin: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-expose-headers", _EXPOSED),
+        (b"vary", b"origin"),
+    ]
+
+
+async def _preflight(scope: Scope, send: Send) -> None:
+    requested = (_header(scope, b"access-control-request-headers") or "").encode("latin-1")
+    allowed = requested if _REQUESTABLE.match(requested) else b"authorization, content-type, accept"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 204,
+            "headers": [
+                (b"access-control-allow-methods", b"GET, POST, DELETE"),
+                (b"access-control-allow-headers", allowed),
+                (b"access-control-max-age", b"600"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})

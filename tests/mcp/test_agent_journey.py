@@ -56,7 +56,7 @@ def rows(data: dict) -> list[dict]:
     return next(value for value in data.values() if isinstance(value, list))
 
 
-async def test_an_agent_does_real_work_with_every_tool(sandbox, acme_db, make_key):
+async def test_it_lets_an_agent_do_real_work_with_every_tool(sandbox, acme_db, make_key):
     raw = await make_key(acme_db, scope="read_write", admin=True)
     progress: list[tuple] = []
 

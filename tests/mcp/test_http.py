@@ -190,6 +190,43 @@ async def test_it_accepts_the_sites_own_origin_and_configured_ones(
     assert (own.status_code, configured.status_code, other_port.status_code) == (200, 200, 403)
 
 
+async def test_it_answers_a_cors_preflight_from_an_allowed_origin_without_credentials(
+    acme_db, fake_registry, settings, spy_auth
+):
+    settings.MCP_ALLOWED_ORIGINS = ["http://localhost:6274"]
+    preflight = {
+        "Origin": "http://localhost:6274",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, mcp-protocol-version",
+    }
+    async with raw_http() as http:
+        allowed = await http.options("/mcp", headers=preflight)
+        refused = await http.options("/mcp", headers={**preflight, "Origin": "https://evil.example"})
+    assert allowed.status_code == 204
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:6274"
+    assert (
+        allowed.headers["access-control-allow-headers"] == "authorization, content-type, mcp-protocol-version"
+    )
+    assert "POST" in allowed.headers["access-control-allow-methods"]
+    assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+    assert spy_auth.verify == 0
+
+
+async def test_it_lets_an_allowed_browser_origin_read_responses(acme_db, make_key, fake_registry, settings):
+    settings.MCP_ALLOWED_ORIGINS = ["http://localhost:6274"]
+    raw = await make_key(acme_db)
+    async with raw_http() as http:
+        ok = await call(http, raw, headers={"Origin": "http://localhost:6274"})
+        unauthorized = await call(http, None, headers={"Origin": "http://localhost:6274"})
+        no_origin = await call(http, raw)
+    for response in (ok, unauthorized):
+        assert response.headers["access-control-allow-origin"] == "http://localhost:6274"
+        assert "www-authenticate" in response.headers["access-control-expose-headers"]
+    assert (ok.status_code, unauthorized.status_code) == (200, 401)
+    assert "access-control-allow-origin" not in no_origin.headers
+    assert unauthorized.headers["x-request-id"]
+
+
 async def test_it_refuses_a_host_outside_allowed_hosts(acme_db, make_key, fake_registry, spy_auth):
     raw = await make_key(acme_db)
     async with raw_http() as http:
