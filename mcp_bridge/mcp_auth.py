@@ -2,7 +2,8 @@
 
 `McpGuard` is a plain ASGI middleware. For every /mcp request, in this order:
 1. Host must be one of ALLOWED_HOSTS (421) and a present Origin one of SITE_URL's origin or
-   MCP_ALLOWED_ORIGINS (403): both before anything about the caller is looked at;
+   MCP_ALLOWED_ORIGINS (403): both before anything about the caller is looked at. Browser-based
+   clients on an allowed origin get CORS headers, and their preflights an answer without a key;
 2. an IP that has used up its failed authentications gets 429 + Retry-After, before any key is
    looked at (so no bcrypt runs for it);
 3. `Authorization: Bearer odk_…` is the only credential (query strings and cookies are ignored);
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextvars import ContextVar
@@ -40,8 +40,6 @@ from tenants.actors import Actor
 from tenants.audit import Action, audit
 from tenants.keys import core as keys
 from tenants.models import ApiKey, AuditOutcome
-
-logger = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
