@@ -175,7 +175,7 @@ def audit_auth_failure(raw: str, *, interface: str) -> None:
         tenant=key.tenant if key else None,
         target_type="api_key" if key else "",
         target_id=key.pk if key else "",
-        target_label=str(key)[:200] if key else "",
+        target_label=key.name[:200] if key else "",  # not str(key): that shows the secret's first characters
         outcome=AuditOutcome.FAILURE,
         detail={"reason": reason, "interface": interface},
     )
