@@ -172,7 +172,8 @@ async def orders_list(
     modified_end_date (last change, UTC); email and customer_id; customer_* and shipping_* name,
     company, address1 and phone (substring search). Dates: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or ISO 8601;
     a bare end date includes that whole day. order_by is any order field (default date_added), order is
-    asc or desc (default desc). OrderDesk asks for a date range on open-ended searches.
+    asc or desc (default desc). get_order_history adds each order's history (with fields=full; slower).
+    OrderDesk asks for a date range on open-ended searches.
 
     Returns `limit` orders (default 25, max 100) in the `fields` preset: summary (default: id,
     source_id, email, customer_name, folder, order_total, date_added, shipping country/state,
