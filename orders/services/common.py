@@ -1,9 +1,9 @@
 """What every order and inventory operation does first and around each upstream call.
 
 `open_store` checks the permission before anything else (a refused call costs no query and no upstream
-call), resolves the `store` argument inside the caller's tenant and allowed stores (another tenant's
-store is NotFound), and decrypts the credentials. `upstream_errors` turns OrderDesk's failures into
-messages that name the object and the field.
+call) and resolves the `store` argument inside the caller's tenant and allowed stores (another tenant's
+store is NotFound); the store's API key is decrypted on its first upstream call. `upstream_errors`
+turns OrderDesk's failures into messages that name the object and the field.
 """
 
 from __future__ import annotations
