@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from orderdesk_admin import context
 
@@ -72,11 +73,17 @@ class RequestContextMiddleware:
             return self.__acall__(request)
         with context.bind(self._context(request)) as ctx:
             response = self.get_response(request)
-        response["X-Request-ID"] = ctx.request_id
-        return response
+        return self._stamp(response, ctx)
 
     async def __acall__(self, request: HttpRequest):
         with context.bind(self._context(request)) as ctx:
             response = await self.get_response(request)
+        return self._stamp(response, ctx)
+
+    @staticmethod
+    def _stamp(response: HttpResponse, ctx: context.RequestContext) -> HttpResponse:
         response["X-Request-ID"] = ctx.request_id
+        # Pages answer htmx with a fragment and browsers with the whole page at the same (pushed)
+        # URL; without this the browser cache hands Back a bare fragment.
+        patch_vary_headers(response, ("HX-Request",))
         return response

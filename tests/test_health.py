@@ -22,3 +22,8 @@ def test_it_replaces_a_hostile_request_id(client):
     response = client.get(reverse("healthz"), headers={"X-Request-ID": "<script>"})
     assert response["X-Request-ID"] != "<script>"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_it_varies_responses_on_htmx(client):
+    response = client.get(reverse("healthz"))
+    assert "HX-Request" in response["Vary"]

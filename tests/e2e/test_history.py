@@ -14,18 +14,12 @@ from tests.e2e.helpers import signed_in_owner
 
 pytestmark = pytest.mark.e2e
 
-MISSING_VARY = pytest.mark.xfail(
-    strict=True,
-    reason="fragment responses at pushed URLs lack `Vary: HX-Request`, so Back shows the cached fragment",
-)
-
 
 def assert_whole_page(page: Page) -> None:
     expect(page.get_by_role("navigation", name="Main")).to_be_visible(timeout=2_000)
     expect(page.locator("head link[rel=stylesheet]")).to_have_count(1)
 
 
-@MISSING_VARY
 def test_it_restores_a_console_operation_whole_on_back(page, server):
     signed_in_owner(page, server, "back-console")
     page.goto("/console/")
@@ -41,7 +35,6 @@ def test_it_restores_a_console_operation_whole_on_back(page, server):
     assert_whole_page(page)
 
 
-@MISSING_VARY
 def test_it_restores_a_filtered_audit_log_whole_on_back(page, server):
     signed_in_owner(page, server, "back-audit")
     page.goto("/audit/")

@@ -223,7 +223,8 @@ def test_it_links_a_sandbox_store_to_its_fault_settings(client, bob, store_facto
     sign_in(client, bob)
 
     assertContains(client.get(url("detail", sandbox)), fault_page)
-    assertNotContains(client.get(url("detail", store_factory(tenant=acme, name="Real"))), "/sandbox/")
+    real = store_factory(tenant=acme, name="Real")
+    assertNotContains(client.get(url("detail", real)), f"/sandbox/{real.pk}/")
 
 
 # --- edit -------------------------------------------------------------------------------------------------
