@@ -161,10 +161,11 @@ def _result(spec: mcp_tools.ToolSpec, result: Any) -> CallToolResult:
     data = spec.output.structured(result)
     if data is None:
         return CallToolResult(content=[TextContent(type="text", text=compact_json(result))])
-    data = fit(data, settings.MCP_RESPONSE_LIMIT)
-    return CallToolResult(
-        content=[TextContent(type="text", text=compact_json(data))], structured_content=data
-    )
+    text = compact_json(data)
+    if len(text.encode()) > settings.MCP_RESPONSE_LIMIT:
+        data = fit(data, settings.MCP_RESPONSE_LIMIT)
+        text = compact_json(data)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
 def _progress_reporter(ctx: Context | None):
