@@ -1,13 +1,16 @@
 """Benchmark: pacing many concurrent reads of one store to OrderDesk's bucket (20 burst, 3 per second).
 
-    .venv/bin/python bench/bench_pacing.py [--requests 300] [--callers 20]
+    .venv/bin/python bench/bench_pacing.py [--requests 300] [--callers 20] [--redis-url redis://…/14]
 
-Standalone: a fresh temporary VAR_DIR with its own SQLite database (DATABASE_URL and REDIS_URL are
-ignored), migrated here; a tenant and its sandbox store are created through Django in this process,
-then the whole app is started with uvicorn as a subprocess on a free 127.0.0.1 port, serving the
-sandbox from the same database. Through `OrderDeskClient` (the one every service uses) `--callers`
-concurrent tasks perform `--requests` reads (GET /orders, each with different query arguments, so no
-cache could answer) against that one store.
+Standalone: a fresh temporary VAR_DIR with its own SQLite database (DATABASE_URL is ignored, and so is
+REDIS_URL unless `--redis-url` is given), migrated here; a tenant and its sandbox store are created
+through Django in this process, then the whole app is started with uvicorn as a subprocess on a free
+127.0.0.1 port, serving the sandbox from the same database. Through `OrderDeskClient` (the one every
+service uses) `--callers` concurrent tasks perform `--requests` reads (GET /orders, each with different
+query arguments, so no cache could answer) against that one store.
+
+With `--redis-url` the client paces through the Redis governor (and the app caches on Redis); use a
+Redis database nothing else flushes.
 
 It prints the total time, the bucket's physical limit ((requests - 20) / 3 s: 20 requests may go at
 once, every further one waits for a refill), their ratio, and the number of 429 answers the client saw
@@ -42,7 +45,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def configure(var_dir: str, port: int) -> dict[str, str]:
+def configure(var_dir: str, port: int, redis_url: str = "") -> dict[str, str]:
     """Environment shared by this process and the server: same database, same keys, same origin."""
     sys.path.insert(0, str(ROOT))
     for name in ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS_FILE", "SECRET_KEY_FILE", "SANDBOX_BASE_URL"):
@@ -58,6 +61,8 @@ def configure(var_dir: str, port: int) -> dict[str, str]:
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="WARNING",
     )
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
     import django
 
     django.setup()
@@ -123,13 +128,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--callers", type=int, default=20)
+    parser.add_argument("--redis-url", default="", help="pace through the Redis governor on this database")
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="oda-bench-pacing-")
     port = free_port()
     server = None
     try:
-        env = configure(var_dir, port)
+        env = configure(var_dir, port, args.redis_url)
         creds = create_store()
         server = start_server(env, port)
         elapsed, spans, errors = asyncio.run(run_reads(creds, args.requests, args.callers))
@@ -144,6 +150,7 @@ def main() -> None:
     throttled = sum(1 for span in spans if span.status == 429)
     other_failures = sum(1 for span in spans if span.status is None or span.status >= 400) - throttled
     print(f"reads:                      {args.requests} from {args.callers} concurrent callers, one store")
+    print(f"governor:                   {'Redis' if args.redis_url else 'in-process'}")
     print(f"HTTP attempts (spans):      {len(spans)}")
     print(f"total time:                 {elapsed:.2f} s")
     formula = f"({args.requests} - {BURST}) / {REFILL_PER_SECOND:g} per s"
