@@ -5,9 +5,11 @@ charlie owner of Globex (the other tenant: everything of Acme must be invisible 
 """
 
 import importlib
+from pathlib import Path
 
 import pytest
 from asgiref.sync import SyncToAsync
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.test import TransactionTestCase
@@ -41,6 +43,26 @@ def _fixture_teardown(self):
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown
+
+
+def _remove_sqlite_sidecars() -> None:
+    """A -wal file left by an earlier run that had the same process id would be replayed into this
+    run's fresh test database; remove sidecars whose database file is gone."""
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        database = Path(name)
+        for suffix in ("-wal", "-shm"):
+            sidecar = database.with_name(database.name + suffix)
+            if sidecar.exists() and not database.exists():
+                sidecar.unlink()
+
+
+def pytest_configure(config):
+    _remove_sqlite_sidecars()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _remove_sqlite_sidecars()
 
 
 @pytest.fixture(scope="session")

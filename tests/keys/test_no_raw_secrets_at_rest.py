@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,12 +14,21 @@ pytestmark = pytest.mark.skipif(
 
 
 def database_bytes() -> bytes:
+    """The database file and its WAL, read by another process.
+
+    Opening and closing the file in this process would release every POSIX lock SQLite holds on it
+    here (fcntl locks are per process, not per descriptor), and another process could then truncate
+    the WAL under this process's open connections.
+    """
     path = Path(connection.settings_dict["NAME"])
-    data = path.read_bytes()
     wal = path.with_name(path.name + "-wal")
-    if wal.exists():
-        data += wal.read_bytes()
-    return data
+    read = (
+        "import sys; from pathlib import Path; sys.stdout.buffer.write(b''.join(Path(p).read_bytes() "
+        "for p in sys.argv[1:] if Path(p).exists()))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", read, str(path), str(wal)], capture_output=True, check=True
+    ).stdout
 
 
 def test_it_never_writes_a_raw_key_to_the_database(committed_db, alice, acme, make_key):
