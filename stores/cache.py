@@ -25,7 +25,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 
 TTL_ORDERS = 15
 TTL_INVENTORY = 60
@@ -36,6 +38,19 @@ PREFIX = "odcache"
 
 def _cache():
     return caches["default"]
+
+
+async def _call[T](work: Callable[[], T]) -> T:
+    """Run a few synchronous cache operations as one unit.
+
+    Django's async cache methods hop to a worker thread for *each* operation, which costs more than a
+    whole in-process lookup. The in-process cache only takes a lock, so it runs right here; a network
+    cache (Redis) gets one hop for the whole unit, in the general thread pool rather than the single
+    thread the ORM uses.
+    """
+    if isinstance(_cache(), LocMemCache):
+        return work()
+    return await sync_to_async(work, thread_sensitive=False)()
 
 
 def _canonical_default(value: Any) -> Any:
@@ -66,19 +81,22 @@ def _generation_key(tenant_id: Any, store_id: Any, resource: str) -> str:
     return f"{PREFIX}:gen:{tenant_id}:{store_id}:{resource}"
 
 
-async def _generation(tenant_id: Any, store_id: Any, resource: str) -> int:
+def _generation(cache, tenant_id: Any, store_id: Any, resource: str) -> int:
     key = _generation_key(tenant_id, store_id, resource)
-    cache = _cache()
-    value = await cache.aget(key)
+    value = cache.get(key)
     if value is None:
-        await cache.aadd(key, secrets.randbits(48), timeout=None)  # only the first concurrent add wins
-        value = await cache.aget(key)
+        cache.add(key, secrets.randbits(48), timeout=None)  # only the first concurrent add wins
+        value = cache.get(key)
     return int(value) if value is not None else 0
 
 
-async def cache_key(tenant_id: Any, store_id: Any, resource: str, args: dict[str, Any]) -> str:
-    generation = await _generation(tenant_id, store_id, resource)
+def _key(cache, tenant_id: Any, store_id: Any, resource: str, args: dict[str, Any]) -> str:
+    generation = _generation(cache, tenant_id, store_id, resource)
     return f"{PREFIX}:{tenant_id}:{store_id}:{resource}:{generation}:{args_digest(args)}"
+
+
+async def cache_key(tenant_id: Any, store_id: Any, resource: str, args: dict[str, Any]) -> str:
+    return await _call(lambda: _key(_cache(), tenant_id, store_id, resource, args))
 
 
 async def cached[T](
@@ -90,23 +108,31 @@ async def cached[T](
     fetch: Callable[[], Awaitable[T]],
 ) -> T:
     """`fetch()`'s result, from the cache when a fresh one is there (then OrderDesk is not called at all)."""
-    key = await cache_key(tenant_id, store_id, resource, args)
-    cache = _cache()
-    hit = await cache.aget(key)
+
+    def lookup() -> tuple[str, Any]:
+        cache = _cache()
+        key = _key(cache, tenant_id, store_id, resource, args)
+        return key, cache.get(key)
+
+    key, hit = await _call(lookup)
     if hit is not None:
         return hit[0]  # stored in a 1-tuple so that a cached None is a hit too
     value = await fetch()
-    await cache.aset(key, (value,), timeout=ttl)
+    await _call(lambda: _cache().set(key, (value,), timeout=ttl))
     return value
 
 
 async def invalidate(tenant_id: Any, store_id: Any, *resources: str) -> None:
     """Bump the generation of `resources`, so every cached read of them is gone for everybody."""
-    cache = _cache()
-    for resource in resources:
-        key = _generation_key(tenant_id, store_id, resource)
-        try:
-            await cache.aincr(key)
-        except ValueError:  # no generation yet (or evicted): start a fresh random one
-            if not await cache.aadd(key, secrets.randbits(48), timeout=None):
-                await cache.aincr(key)
+
+    def bump() -> None:
+        cache = _cache()
+        for resource in resources:
+            key = _generation_key(tenant_id, store_id, resource)
+            try:
+                cache.incr(key)
+            except ValueError:  # no generation yet (or evicted): start a fresh random one
+                if not cache.add(key, secrets.randbits(48), timeout=None):
+                    cache.incr(key)
+
+    await _call(bump)
