@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,7 +20,7 @@ from mcp_bridge.forms import TraceFilters
 from mcp_bridge.models import Span, Trace, TraceOutcome
 from orderdesk_admin.errors import NotFound
 from stores.models import Store
-from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN, SESSION_MEMBERSHIP
+from tenants.middleware import session_is_live, session_membership
 from tenants.models import ApiKey, Membership, Tenant, User
 
 TRACES_PER_PAGE = 50
@@ -318,17 +317,10 @@ def dashboard_summary(
 
 
 def socket_membership(*, user: Any, session: Mapping[str, Any] | None) -> Membership | None:
-    """The membership a WebSocket acts as, chosen exactly as TenantMiddleware chooses it for pages.
-
-    Sockets skip the HTTP middleware, so the session lifetime rules (12 h absolute, 30 min idle) are
-    checked here too: a socket of an expired session is refused.
-    """
+    """The membership a WebSocket acts as. Sockets skip the HTTP middleware, so the same session
+    lifetime rule and membership choice are applied here: a socket of an expired session is refused."""
     if user is None or not getattr(user, "is_authenticated", False) or session is None:
         return None
-    now = int(time.time())
-    auth_at, last_seen = session.get(SESSION_AUTH_AT, 0), session.get(SESSION_LAST_SEEN, 0)
-    if now - auth_at > settings.SESSION_COOKIE_AGE or now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+    if not session_is_live(session, int(time.time())):
         return None
-    memberships = Membership.objects.select_related("tenant").filter(user=user)
-    chosen = session.get(SESSION_MEMBERSHIP)
-    return (chosen and memberships.filter(pk=chosen).first()) or memberships.order_by("created_at").first()
+    return session_membership(user, session)

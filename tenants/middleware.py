@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth import logout
 
 from tenants.actors import Actor
-from tenants.models import Membership
+from tenants.models import Membership, User
 
 SESSION_AUTH_AT = "auth_at"
 SESSION_LAST_SEEN = "last_seen"
@@ -47,6 +49,20 @@ def stamp_session(sender, request, user, **kwargs) -> None:
         request.session[SESSION_AUTH_AT] = request.session[SESSION_LAST_SEEN] = int(time.time())
 
 
+def session_is_live(session: Mapping[str, Any], now: int) -> bool:
+    """Within 12 hours of sign-in and 30 minutes of the last request (ASVS L2). Pages and the live-tail
+    WebSocket both apply this."""
+    auth_at, last_seen = session.get(SESSION_AUTH_AT, 0), session.get(SESSION_LAST_SEEN, 0)
+    return now - auth_at <= settings.SESSION_COOKIE_AGE and now - last_seen <= settings.SESSION_IDLE_TIMEOUT
+
+
+def session_membership(user: User, session: Mapping[str, Any]) -> Membership | None:
+    """The membership a signed-in user acts as: the one chosen in the tenant switcher, else the oldest."""
+    memberships = Membership.objects.select_related("tenant", "user").filter(user=user)
+    chosen = session.get(SESSION_MEMBERSHIP)
+    return (chosen and memberships.filter(pk=chosen).first()) or memberships.order_by("created_at").first()
+
+
 class SessionLifetimeMiddleware(_SyncAndAsync):
     """12 hours after sign-in, or 30 minutes without a request, the session ends (ASVS L2)."""
 
@@ -54,14 +70,12 @@ class SessionLifetimeMiddleware(_SyncAndAsync):
         if not request.user.is_authenticated:
             return
         now = int(time.time())
-        auth_at = request.session.get(SESSION_AUTH_AT, 0)
-        last_seen = request.session.get(SESSION_LAST_SEEN, 0)
-        if now - auth_at > settings.SESSION_COOKIE_AGE or now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+        if not session_is_live(request.session, now):
             logout(request)
             request.session_expired = True
             request.session[SESSION_EXPIRED] = True  # survives the redirect to the login page
             return
-        if now - last_seen >= _LAST_SEEN_GRANULARITY:
+        if now - request.session.get(SESSION_LAST_SEEN, 0) >= _LAST_SEEN_GRANULARITY:
             request.session[SESSION_LAST_SEEN] = now
 
 
@@ -72,11 +86,7 @@ class TenantMiddleware(_SyncAndAsync):
         request.membership = request.tenant = request.actor = None
         if not request.user.is_authenticated:
             return
-        memberships = Membership.objects.select_related("tenant", "user").filter(user=request.user)
-        chosen = request.session.get(SESSION_MEMBERSHIP)
-        membership = (chosen and memberships.filter(pk=chosen).first()) or memberships.order_by(
-            "created_at"
-        ).first()
+        membership = session_membership(request.user, request.session)
         if membership is None:
             return
         request.membership = membership
