@@ -8,7 +8,8 @@ from pytest_django.asserts import assertTemplateNotUsed, assertTemplateUsed
 from mcp_bridge.models import Trace, TraceSource
 from tenants.models import AuditEvent
 from tests.console.fake_operations import WRITES
-from tests.traces.factories import TraceFactory, sign_in
+from tests.helpers import sign_in
+from tests.traces.factories import TraceFactory
 
 pytestmark = pytest.mark.usefixtures("fake_registry")
 

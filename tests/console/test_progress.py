@@ -10,7 +10,7 @@ from django.urls import reverse
 from mcp_bridge import console_runs
 from mcp_bridge.models import Trace
 from tests.console.fake_operations import Gate
-from tests.traces.factories import sign_in
+from tests.helpers import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fake_registry")]
 

@@ -8,7 +8,7 @@ from mcp_bridge.models import Trace
 from mcp_bridge.operations import REGISTRY
 from tenants.actors import Actor
 from tenants.models import Membership
-from tests.traces.factories import sign_in
+from tests.helpers import sign_in
 
 
 def test_it_lists_every_operation_the_actor_may_call(client, alice):

@@ -7,7 +7,8 @@ from django.utils import timezone
 from pytest_django.asserts import assertTemplateUsed
 
 from mcp_bridge import selectors
-from tests.traces.factories import TraceFactory, sign_in
+from tests.helpers import sign_in
+from tests.traces.factories import TraceFactory
 
 URL = reverse("dashboard")
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from tenants.keys import core, services
 from tenants.models import ApiKey
-from tests.keys.conftest import actor_for
+from tests.helpers import actor_for
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_it_does_not_keep_the_secret_in_the_verification_cache(alice, make_key):
 
 
 async def test_it_authenticates_asynchronously_with_the_same_rules(
-    committed_db, alice, make_key, bcrypt_calls
+    transactional_db, alice, make_key, bcrypt_calls
 ):
     from asgiref.sync import sync_to_async
 
@@ -171,9 +171,7 @@ async def test_it_authenticates_asynchronously_with_the_same_rules(
     assert await core.aauthenticate("odk_nope") is None
 
 
-async def test_it_limits_stores_asynchronously(
-    committed_db, orm_thread_closed, alice, acme, make_key, store_factory
-):
+async def test_it_limits_stores_asynchronously(transactional_db, alice, acme, make_key, store_factory):
     from asgiref.sync import sync_to_async
 
     store = await sync_to_async(store_factory)(tenant=acme)

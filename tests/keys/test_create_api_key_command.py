@@ -27,7 +27,7 @@ def test_it_prints_only_the_key_and_the_key_works(alice, acme, capsys):
     assert capsys.readouterr().out == ""  # nothing leaked onto the process's own stdout
 
 
-def test_it_keeps_notification_mail_off_stdout(committed_db, alice, settings, capsys):
+def test_it_keeps_notification_mail_off_stdout(transactional_db, alice, settings, capsys):
     # The console e-mail backend prints to stdout; the command must divert it. With real commits the
     # notification is sent while the command runs, as in production.
     settings.MAILERS = {

@@ -6,7 +6,7 @@ from django.utils import timezone
 from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound
 from tenants.keys import core, selectors, services
 from tenants.models import ApiKey, AuditEvent
-from tests.keys.conftest import actor_for
+from tests.helpers import actor_for
 
 
 def create(user, **overrides):

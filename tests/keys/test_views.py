@@ -9,7 +9,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertTempl
 
 from tenants.keys import core
 from tenants.models import ApiKey
-from tests.keys.conftest import sign_in
+from tests.helpers import sign_in
 
 HTMX = {"HX-Request": "true"}
 

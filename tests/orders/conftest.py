@@ -10,16 +10,12 @@ from stores.client import OrderDeskClient, override_client
 from stores.governor import LocalGovernor
 from tenants.actors import Actor
 from tenants.keys import core
-from tenants.models import Membership
+from tests.helpers import actor_for
 from tests.orders.fake import FakeOrderDesk
 from tests.stores.factories import StoreFactory, make_api_key
 
 # Wide enough for every demo order the sandbox makes.
 WIDE = {"search_start_date": "2000-01-01", "search_end_date": "2100-01-01"}
-
-
-def actor_for(user) -> Actor:
-    return Actor.for_membership(Membership.objects.select_related("tenant", "user").get(user=user))
 
 
 def key_actor(tenant, **options) -> Actor:

@@ -1,7 +1,5 @@
 """The sandbox settings pages: tenant scoping, roles, CSRF, audit."""
 
-import time
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -10,8 +8,8 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from sandbox.models import SandboxOrder, SandboxStore
 from sandbox.provisioning import provision_sandbox_store
 from tenants.audit import Action
-from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
 from tenants.models import AuditEvent
+from tests.helpers import sign_in
 
 FAULTS = {
     "latency_ms": "150",
@@ -26,14 +24,6 @@ FAULTS = {
     "bucket_capacity": "20",
     "bucket_refill_rate": "3",
 }
-
-
-def sign_in(client: Client, user) -> Client:
-    client.force_login(user)
-    session = client.session
-    session[SESSION_AUTH_AT] = session[SESSION_LAST_SEEN] = int(time.time())
-    session.save()
-    return client
 
 
 @pytest.fixture

@@ -1,18 +1,10 @@
-import time
-
 import pytest
 from asgiref.sync import async_to_sync
 
 from stores import services
 from tenants.actors import Actor
 from tenants.keys import core
-from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
-from tenants.models import Membership
 from tests.stores.factories import StoreFactory, make_api_key
-
-
-def actor_for(user) -> Actor:
-    return Actor.for_membership(Membership.objects.select_related("tenant", "user").get(user=user))
 
 
 def key_actor(tenant, **options) -> Actor:
@@ -24,15 +16,6 @@ def key_actor(tenant, **options) -> Actor:
 def run(coroutine_function, **kwargs):
     """Call an async service from a sync test (its database work joins the test's transaction)."""
     return async_to_sync(coroutine_function)(**kwargs)
-
-
-def sign_in(client, user):
-    """force_login plus the timestamps the session-lifetime middleware expects after a real sign-in."""
-    client.force_login(user)
-    session = client.session
-    session[SESSION_AUTH_AT] = session[SESSION_LAST_SEEN] = int(time.time())
-    session.save()
-    return client
 
 
 @pytest.fixture

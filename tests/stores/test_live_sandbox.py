@@ -8,7 +8,8 @@ from orderdesk_admin.errors import UpstreamAuthFailed
 from sandbox.provisioning import provision_sandbox_store
 from stores import services
 from stores.models import Store
-from tests.stores.conftest import actor_for, run, sign_in
+from tests.helpers import actor_for, sign_in
+from tests.stores.conftest import run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

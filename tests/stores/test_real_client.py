@@ -13,7 +13,8 @@ from stores import services
 from stores.breaker import CircuitBreaker
 from stores.client import OrderDeskClient, override_client
 from stores.models import Store
-from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE, actor_for, run
+from tests.helpers import actor_for
+from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE, run
 
 
 class OrderDeskDouble:

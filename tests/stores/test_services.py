@@ -8,7 +8,7 @@ from stores import selectors, services
 from stores.models import Store
 from stores.types import StoreInfo
 from tenants.models import AuditEvent
-from tests.stores.conftest import actor_for
+from tests.helpers import actor_for
 
 GOOD = {"name": "Main shop", "orderdesk_store_id": "12345", "api_key": "k3y-abcdefgh-WXYZ"}
 

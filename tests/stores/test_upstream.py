@@ -15,7 +15,8 @@ from orderdesk_admin.tracing import SpanRecord
 from stores import services
 from stores.models import Store
 from tenants.models import AuditEvent
-from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE, actor_for, run
+from tests.helpers import actor_for
+from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE, run
 
 
 def stores_get(user, **kwargs):

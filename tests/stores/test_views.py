@@ -9,7 +9,8 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from orderdesk_admin.errors import UpstreamUnavailable
 from stores.models import Store
 from tenants.models import AuditEvent
-from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE, sign_in
+from tests.helpers import sign_in
+from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE
 
 HTMX = {"HX-Request": "true"}
 NEW_STORE = {

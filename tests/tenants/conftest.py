@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 
 from tests.tenants.factories import InvitationFactory
@@ -40,24 +38,6 @@ def csrf_client() -> Client:
 @pytest.fixture
 def invitation_factory():
     return InvitationFactory
-
-
-@pytest.fixture
-def flushable_audit_log(transactional_db):
-    """Transactional tests end with a flush, which SQLite runs as DELETE; the audit log's append-only
-    triggers refuse that. This fixture is torn down before the flush: it lifts the triggers just long
-    enough to empty the table and puts them back. (PostgreSQL flushes with TRUNCATE, which row
-    triggers do not see.)"""
-    yield
-    if connection.vendor != "sqlite":
-        return
-    triggers = importlib.import_module("tenants.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        for statement in triggers.SQLITE_REVERSE:
-            cursor.execute(statement)
-        cursor.execute("DELETE FROM tenants_auditevent")
-        for statement in triggers.SQLITE:
-            cursor.execute(statement)
 
 
 @pytest.fixture(autouse=True)

@@ -144,7 +144,7 @@ def test_it_drops_an_unsafe_next_url_when_issuing():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_lets_exactly_one_of_two_concurrent_redemptions_win(flushable_audit_log):
+def test_it_lets_exactly_one_of_two_concurrent_redemptions_win(transactional_db):
     if connection.vendor == "sqlite":
         assert not connection.is_in_memory_db(), "needs a file database for real locking"
     UserFactory(email="ann@example.test")

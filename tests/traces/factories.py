@@ -1,6 +1,5 @@
 """Factories for traces, spans and stores, and a helper that signs a test client in."""
 
-import time
 from datetime import timedelta
 
 import factory
@@ -8,7 +7,6 @@ from django.utils import timezone
 
 from mcp_bridge.models import Span, Trace, TraceOutcome, TraceSource
 from stores.models import Store
-from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
 from tests.factories import TenantFactory
 
 
@@ -60,12 +58,3 @@ class SpanFactory(factory.django.DjangoModelFactory):
 
 def hours_ago(hours: float):
     return timezone.now() - timedelta(hours=hours)
-
-
-def sign_in(client, user):
-    """Sign `client` in as `user` with a fresh session (both session clocks started)."""
-    client.force_login(user)
-    session = client.session
-    session[SESSION_AUTH_AT] = session[SESSION_LAST_SEEN] = int(time.time())
-    session.save()
-    return client

@@ -16,7 +16,8 @@ from orderdesk_admin.routing import websocket_urlpatterns
 from tenants.actors import Actor
 from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
 from tenants.models import Membership
-from tests.traces.factories import TraceFactory, sign_in
+from tests.helpers import sign_in
+from tests.traces.factories import TraceFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 

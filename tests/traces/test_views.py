@@ -3,7 +3,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertTemplateUsed
 
 from mcp_bridge.operations import REGISTRY
-from tests.traces.factories import SpanFactory, TraceFactory, sign_in
+from tests.helpers import sign_in
+from tests.traces.factories import SpanFactory, TraceFactory
 
 LIST = reverse("mcp_bridge:trace-list")
 
