@@ -41,12 +41,6 @@ class ToolSpec:
     def output(self) -> OutputShape:
         return output_shape(self.operation.output_type)
 
-    @property
-    def open_world(self) -> bool:
-        # OrderDesk data (orders, items, shipments, inventory) is partly written by shoppers and other
-        # systems; the store tools manage this app's own records. An Operation may say otherwise.
-        return bool(getattr(self.operation, "open_world", self.operation.toolset != "stores"))
-
     def annotations(self) -> dict[str, Any]:
         op = self.operation
         return {
@@ -54,7 +48,7 @@ class ToolSpec:
             "read_only_hint": op.read_only,
             "destructive_hint": op.destructive,
             "idempotent_hint": op.idempotent,
-            "open_world_hint": self.open_world,
+            "open_world_hint": op.open_world,
         }
 
 

@@ -6,15 +6,25 @@ from products import services as products
 from stores import services as stores
 from tenants.actors import Permission
 
+# stores_list, stores_use, stores_register and stores_delete only touch this app's own records
+# (closed world); stores_get and stores_test ask OrderDesk.
 STORE_OPERATIONS = [
-    operation(stores.stores_list, toolset="stores", read_only=True),
+    operation(stores.stores_list, toolset="stores", read_only=True, open_world=False),
     operation(stores.stores_get, toolset="stores", read_only=True),
     # Changes only the store's recorded last test result, never anything in OrderDesk.
     operation(stores.stores_test, toolset="stores", read_only=True),
     # Changes only which store the calling key's later calls default to.
-    operation(stores.stores_use, toolset="stores", read_only=True, idempotent=True),
-    operation(stores.stores_register, toolset="stores", permission=Permission.MANAGE_STORES),
-    operation(stores.stores_delete, toolset="stores", permission=Permission.MANAGE_STORES, destructive=True),
+    operation(stores.stores_use, toolset="stores", read_only=True, idempotent=True, open_world=False),
+    operation(
+        stores.stores_register, toolset="stores", permission=Permission.MANAGE_STORES, open_world=False
+    ),
+    operation(
+        stores.stores_delete,
+        toolset="stores",
+        permission=Permission.MANAGE_STORES,
+        destructive=True,
+        open_world=False,
+    ),
 ]
 
 # Orders. Updates and moves are idempotent (the same call twice leaves the same order); creates and

@@ -46,6 +46,7 @@ class Operation:
     read_only: bool
     destructive: bool
     idempotent: bool
+    open_world: bool  # it talks to OrderDesk, whose data shoppers and other systems also write
     reports_progress: bool
 
     @property
@@ -63,6 +64,7 @@ def operation(
     read_only: bool = False,
     destructive: bool = False,
     idempotent: bool = False,
+    open_world: bool = True,
     permission: Permission | None = None,
     title: str | None = None,
 ) -> Operation:
@@ -100,6 +102,7 @@ def operation(
         read_only=read_only,
         destructive=destructive,
         idempotent=idempotent or read_only,
+        open_world=open_world,
         reports_progress="progress" in signature.parameters,
     )
 

@@ -130,7 +130,7 @@ async def orders_fake_fail(
 
 FAKE_REGISTRY = Registry(
     [
-        operation(stores_echo, toolset="stores", read_only=True),
+        operation(stores_echo, toolset="stores", read_only=True, open_world=False),
         operation(orders_add_fake_note, toolset="orders"),
         operation(stores_fake_register, toolset="stores", permission=Permission.MANAGE_STORES),
         operation(products_fake_batch, toolset="products", idempotent=True),
