@@ -35,6 +35,7 @@ from mcp_bridge.mcp_output import compact_json, fit
 from mcp_bridge.registry import Operation, Registry, run_operation
 from orderdesk_admin import context as request_context
 from orderdesk_admin.errors import NotFound, OperationError
+from stores.client import get_client
 from tenants.actors import Actor
 
 logger = logging.getLogger(__name__)
@@ -229,6 +230,7 @@ class McpHttpApp:
                 await app(scope, receive, send)  # Starlette runs the session manager for the lifespan
             finally:
                 self._app = None
+                await get_client().aclose()  # the pooled OrderDesk connections of this process
             return
         await self._guarded(scope, receive, send)
 
