@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-e2e test-all lint format bench clean
+.PHONY: run test test-e2e test-all lint format bench conformance clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is needed (pyenv install 3.12, or set PYTHON=...)")'
@@ -38,6 +38,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+conformance: $(STAMP)
+	$(BIN)/python scripts/mcp_conformance.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles

@@ -1,0 +1,156 @@
+"""Run the official MCP conformance suite's generic server scenarios against a live server.
+
+    .venv/bin/python scripts/mcp_conformance.py
+
+Installs the suite and Node 22 from the npm registry into var/conformance/ (once), starts the app
+under uvicorn on a free 127.0.0.1 port with a fresh database and a read_write key, and runs the
+scenarios that apply to any server. The others (tools-call-*, resources-*, prompts-*, elicitation,
+sampling, tasks) call fixture tools, resources and prompts by name that only the suite's reference
+server has. Prints one line per scenario and exits non-zero if any check failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "conformance"
+SUITE = "@modelcontextprotocol/conformance@0.2.0-alpha.11"
+NODE = "node@22.23.3"
+# Checks that need the suite's own fixture tool `test_missing_capability` (it calls sampling), which a
+# real server does not have.
+NOT_APPLICABLE = {
+    "sep-2575-server-rejects-undeclared-capability",
+    "sep-2575-missing-capability-http-400",
+}
+SCENARIOS = {
+    "2025-11-25": ["server-initialize", "ping", "tools-list", "dns-rebinding-protection"],
+    "2026-07-28": [
+        "server-stateless",
+        "tools-list",
+        "dns-rebinding-protection",
+        "caching",
+        "http-header-validation",
+    ],
+}
+
+
+def install() -> Path | None:
+    """The suite's command, installed on first use; None when npm or its registry is unavailable."""
+    binary = WORK / "node_modules" / ".bin" / "conformance"
+    if not binary.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        try:
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--silent", SUITE, NODE],
+                cwd=WORK, check=True, timeout=600,
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError) as exc:
+            print(f"SKIPPED: could not install {SUITE} and {NODE} from the npm registry ({exc}).")
+            return None
+    return binary
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True, capture_output=True, text=True
+    )
+    return result.stdout.strip()
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "scripts.conformance_app:application", "--host", "127.0.0.1",
+         "--port", str(port), "--lifespan", "on", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the server did not start")
+
+
+def run_scenario(binary: Path, url: str, version: str, scenario: str) -> list[dict]:
+    """The scenario's checks, read from the suite's results file (its stdout is cut short when piped)."""
+    env = {**os.environ, "PATH": f"{WORK / 'node_modules' / 'node' / 'bin'}:{os.environ['PATH']}"}
+    with tempfile.TemporaryDirectory(prefix="oda-conformance-out-") as out:
+        subprocess.run(
+            [str(binary), "server", "--url", url, "--scenario", scenario, "--spec-version", version,
+             "-o", out],
+            env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        results = list(Path(out).glob("*/checks.json"))
+        return json.loads(results[0].read_text()) if results else []
+
+
+def main() -> int:
+    binary = install()
+    if binary is None:
+        return 0
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="oda-conformance-") as var_dir:
+        env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
+        env |= {
+            "VAR_DIR": var_dir,
+            "SITE_URL": f"http://127.0.0.1:{port}",
+            "API_KEY_BCRYPT_ROUNDS": "4",
+            "LOG_LEVEL": "WARNING",
+        }
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "create_tenant", "--email", "conformance@example.com")
+        env["CONFORMANCE_KEY"] = manage(
+            env, "create_api_key", "--email", "conformance@example.com", "--name", "conformance",
+            "--scope", "read_write",
+        )  # fmt: skip
+        server = start_server(env, port)
+        try:
+            unexpected = 0
+            for version, scenarios in SCENARIOS.items():
+                for scenario in scenarios:
+                    checks = run_scenario(binary, f"http://127.0.0.1:{port}/mcp", version, scenario)
+                    passed = sum(check["status"] == "SUCCESS" for check in checks)
+                    failures = [check for check in checks if check["status"] == "FAILURE"]
+                    skipped = [check for check in failures if check["id"] in NOT_APPLICABLE]
+                    note = (
+                        f"  ({len(skipped)} not applicable: need the suite's fixture tools)"
+                        if skipped
+                        else ""
+                    )
+                    print(f"{version}  {scenario:28} {passed}/{len(checks)} passed{note}")
+                    for check in checks:
+                        if check["status"] == "WARNING":
+                            print(f"    warning {check['id']}: {check.get('errorMessage', '')}")
+                    for check in failures:
+                        if check["id"] not in NOT_APPLICABLE:
+                            unexpected += 1
+                            print(f"    FAILED {check['id']}: {check.get('errorMessage', '')}")
+                    if not checks:
+                        unexpected += 1
+                        print("    no results: the suite did not run")
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    return 1 if unexpected else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
