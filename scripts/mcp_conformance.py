@@ -1,4 +1,5 @@
-"""Run the official MCP conformance suite's generic server scenarios against a live server.
+"""Run the official MCP conformance suite's generic server scenarios, and the MCP Inspector's CLI, against
+a live server.
 
     .venv/bin/python scripts/mcp_conformance.py
 
@@ -19,11 +20,13 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "conformance"
 SUITE = "@modelcontextprotocol/conformance@0.2.0-alpha.11"
+INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
 NODE = "node@22.23.3"
 # Checks that need the suite's own fixture tool `test_missing_capability` (it calls sampling), which a
 # real server does not have.
@@ -46,11 +49,11 @@ SCENARIOS = {
 def install() -> Path | None:
     """The suite's command, installed on first use; None when npm or its registry is unavailable."""
     binary = WORK / "node_modules" / ".bin" / "conformance"
-    if not binary.exists():
+    if not (binary.exists() and (WORK / "node_modules" / ".bin" / "mcp-inspector").exists()):
         WORK.mkdir(parents=True, exist_ok=True)
         try:
             subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--silent", SUITE, NODE],
+                ["npm", "install", "--no-audit", "--no-fund", "--silent", SUITE, INSPECTOR, NODE],
                 cwd=WORK, check=True, timeout=600,
             )  # fmt: skip
         except (OSError, subprocess.SubprocessError) as exc:
@@ -91,7 +94,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
 
 def run_scenario(binary: Path, url: str, version: str, scenario: str) -> list[dict]:
     """The scenario's checks, read from the suite's results file (its stdout is cut short when piped)."""
-    env = {**os.environ, "PATH": f"{WORK / 'node_modules' / 'node' / 'bin'}:{os.environ['PATH']}"}
+    env = node_env()
     with tempfile.TemporaryDirectory(prefix="oda-conformance-out-") as out:
         subprocess.run(
             [str(binary), "server", "--url", url, "--scenario", scenario, "--spec-version", version,
@@ -100,6 +103,34 @@ def run_scenario(binary: Path, url: str, version: str, scenario: str) -> list[di
         )  # fmt: skip
         results = list(Path(out).glob("*/checks.json"))
         return json.loads(results[0].read_text()) if results else []
+
+
+def node_env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{WORK / 'node_modules' / 'node' / 'bin'}:{os.environ['PATH']}"}
+
+
+def run_inspector(url: str, key: str) -> int:
+    """The MCP Inspector's CLI as an agent would use it, in both protocol eras: list the tools, then
+    call one. Returns the number of failed calls."""
+    inspector = WORK / "node_modules" / ".bin" / "mcp-inspector"
+    failed = 0
+    for era in ("legacy", "modern"):
+        for method in (["--method", "tools/list"], ["--method", "tools/call", "--tool-name", "stores_list"]):
+            result = subprocess.run(
+                [str(inspector), "--cli", url, "--transport", "http", "--protocol-era", era,
+                 "--header", f"Authorization: Bearer {key}", *method],
+                env=node_env(), capture_output=True, text=True, timeout=120, check=False,
+            )  # fmt: skip
+            try:
+                answer = json.loads(result.stdout)
+            except ValueError:
+                answer = {}
+            ok = result.returncode == 0 and ("tools" in answer or answer.get("isError") is False)
+            failed += not ok
+            print(f"inspector {era:7} {' '.join(method[1:]):30} {'ok' if ok else 'FAILED'}")
+            if not ok:
+                print(result.stdout[-1000:], result.stderr[-1000:])
+    return failed
 
 
 def main() -> int:
@@ -135,6 +166,10 @@ def main() -> int:
                         if skipped
                         else ""
                     )
+                    others = Counter(
+                        c["status"].lower() for c in checks if c["status"] not in ("SUCCESS", "FAILURE")
+                    )
+                    note += "".join(f", {n} {status}" for status, n in sorted(others.items()))
                     print(f"{version}  {scenario:28} {passed}/{len(checks)} passed{note}")
                     for check in checks:
                         if check["status"] == "WARNING":
@@ -146,6 +181,7 @@ def main() -> int:
                     if not checks:
                         unexpected += 1
                         print("    no results: the suite did not run")
+            unexpected += run_inspector(f"http://127.0.0.1:{port}/mcp", env["CONFORMANCE_KEY"])
         finally:
             server.terminate()
             server.wait(timeout=15)
