@@ -63,7 +63,7 @@ def _secret_from_var_file(path: Path, generate) -> str:
 
 
 # --- Where things live ----------------------------------------------------------------------------
-VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = BASE_DIR / env_str("VAR_DIR", "var")  # a relative path is relative to the project
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
