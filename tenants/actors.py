@@ -88,6 +88,13 @@ class Actor:
         if permission not in self.permissions:
             raise Forbidden(_DENIED[permission])
 
+    def require_in(self, tenant: Tenant, permission: Permission) -> None:
+        """`require`, and refuse outright an actor of another tenant. Interfaces always pass the
+        actor's own tenant, so a mismatch is a wiring mistake that must fail closed, not act."""
+        if self.tenant.pk != tenant.pk:
+            raise Forbidden(_DENIED[Permission.READ])
+        self.require(permission)
+
     def may_use_store(self, store_id: UUID) -> bool:
         return self.allowed_store_ids is None or store_id in self.allowed_store_ids
 

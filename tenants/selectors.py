@@ -16,7 +16,7 @@ from tenants.models import AuditEvent, Invitation, Membership, Tenant, User
 
 
 def member_list(*, tenant: Tenant, actor: Actor) -> QuerySet[Membership]:
-    actor.require(Permission.READ)
+    actor.require_in(tenant, Permission.READ)
     return (
         Membership.objects.select_related("user").filter(tenant=tenant).order_by("created_at", "user__email")
     )
@@ -24,7 +24,7 @@ def member_list(*, tenant: Tenant, actor: Actor) -> QuerySet[Membership]:
 
 def invitation_list(*, tenant: Tenant, actor: Actor) -> QuerySet[Invitation]:
     """Open invitations (not accepted, not revoked), newest first."""
-    actor.require(Permission.READ)
+    actor.require_in(tenant, Permission.READ)
     return (
         Invitation.objects.select_related("invited_by")
         .filter(tenant=tenant, accepted_at=None, revoked_at=None)
@@ -34,7 +34,7 @@ def invitation_list(*, tenant: Tenant, actor: Actor) -> QuerySet[Invitation]:
 
 def audit_event_list(*, tenant: Tenant, actor: Actor, action: str = "", actor_label: str = "") -> QuerySet:
     """The tenant's audit events, newest first, optionally narrowed to one action and/or one actor."""
-    actor.require(Permission.READ)
+    actor.require_in(tenant, Permission.READ)
     events = AuditEvent.objects.filter(tenant=tenant).order_by("-created_at", "-id")
     if action:
         events = events.filter(action=action)
@@ -45,7 +45,7 @@ def audit_event_list(*, tenant: Tenant, actor: Actor, action: str = "", actor_la
 
 def audit_actor_labels(*, tenant: Tenant, actor: Actor) -> list[str]:
     """Every actor that appears in the tenant's audit log, for the filter's choices."""
-    actor.require(Permission.READ)
+    actor.require_in(tenant, Permission.READ)
     labels = (
         AuditEvent.objects.filter(tenant=tenant).exclude(actor_label="").values_list("actor_label", flat=True)
     )

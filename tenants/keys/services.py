@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mcp_bridge.registry import TOOLSETS
-from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound
+from orderdesk_admin.errors import InvalidInput, NotFound
 from stores.models import Store
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
@@ -32,9 +32,7 @@ CALLS_PER_MINUTE_MAX = 10_000
 
 def require_key_manager(*, tenant: Tenant, actor: Actor) -> None:
     """Owners of this tenant only; an actor of another tenant is refused outright."""
-    actor.require(Permission.MANAGE_KEYS)
-    if actor.tenant.pk != tenant.pk:
-        raise Forbidden("You do not have access to this tenant.")
+    actor.require_in(tenant, Permission.MANAGE_KEYS)
 
 
 def _clean_name(name: str) -> str:

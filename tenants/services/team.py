@@ -65,7 +65,7 @@ def member_invite(*, tenant: Tenant, actor: Actor, email: str, role: str) -> Inv
     Refuses addresses that are already members or already have an open invitation, and counts the
     e-mail against the address's link budget (RateLimited).
     """
-    actor.require(Permission.MANAGE_TEAM)
+    actor.require_in(tenant, Permission.MANAGE_TEAM)
     email, role = clean_email(email), _role(role)
     if Membership.objects.filter(tenant=tenant, user__email=email).exists():
         raise InvalidInput(f"{email} is already a member of this team.", field="email")
@@ -82,7 +82,7 @@ def member_invite(*, tenant: Tenant, actor: Actor, email: str, role: str) -> Inv
 
 def invitation_resend(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str) -> Invitation:
     """E-mail a fresh link for an open invitation (the previous link stops working)."""
-    actor.require(Permission.MANAGE_TEAM)
+    actor.require_in(tenant, Permission.MANAGE_TEAM)
     invitation = _pending_invitation(tenant=tenant, invitation_id=invitation_id)
     ratelimits.count_link_email(invitation.email)
     with transaction.atomic():
@@ -102,7 +102,7 @@ def invitation_resend(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str
 @transaction.atomic
 def invitation_revoke(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str) -> Invitation:
     """Close an open invitation; its links stop working at once."""
-    actor.require(Permission.MANAGE_TEAM)
+    actor.require_in(tenant, Permission.MANAGE_TEAM)
     invitation = _pending_invitation(tenant=tenant, invitation_id=invitation_id)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
@@ -114,7 +114,7 @@ def invitation_revoke(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str
 @transaction.atomic
 def member_change_role(*, tenant: Tenant, actor: Actor, membership_id: UUID | str, role: str) -> Membership:
     """Give a member another role; the last owner cannot stop being one."""
-    actor.require(Permission.MANAGE_TEAM)
+    actor.require_in(tenant, Permission.MANAGE_TEAM)
     membership = _membership(tenant=tenant, membership_id=membership_id, lock=True)
     role = _role(role)
     if membership.role == role:
@@ -131,7 +131,7 @@ def member_change_role(*, tenant: Tenant, actor: Actor, membership_id: UUID | st
 @transaction.atomic
 def member_remove(*, tenant: Tenant, actor: Actor, membership_id: UUID | str) -> Membership:
     """Remove a member from the team (their account stays); the last owner cannot be removed."""
-    actor.require(Permission.MANAGE_TEAM)
+    actor.require_in(tenant, Permission.MANAGE_TEAM)
     membership = _membership(tenant=tenant, membership_id=membership_id, lock=True)
     _keep_an_owner(tenant=tenant, leaving=membership)
     audit(Action.MEMBER_REMOVED, actor=actor, target=membership, detail={"role": membership.role})

@@ -182,3 +182,34 @@ def test_it_scopes_every_change_to_the_callers_tenant(owner, bob, charlie, invit
             call()
     assert membership_of(bob).role == "operator"
     assert Invitation.objects.get().revoked_at is None
+
+
+def test_it_refuses_an_owner_of_another_tenant_handed_this_tenant(owner, bob, charlie, invitation_factory):
+    other = actor_of(charlie)
+    acme = owner.tenant
+    invitation = invitation_factory(tenant=acme)
+    bob_id = membership_of(bob).pk
+    calls = [
+        lambda: member_invite(tenant=acme, actor=other, email="new@example.test", role="owner"),
+        lambda: member_change_role(tenant=acme, actor=other, membership_id=bob_id, role="owner"),
+        lambda: member_remove(tenant=acme, actor=other, membership_id=bob_id),
+        lambda: invitation_revoke(tenant=acme, actor=other, invitation_id=invitation.pk),
+        lambda: invitation_resend(tenant=acme, actor=other, invitation_id=invitation.pk),
+    ]
+    for call in calls:
+        with pytest.raises(Forbidden):
+            call()
+    assert membership_of(bob).role == "operator"
+    assert Invitation.objects.get().revoked_at is None
+    assert mail.outbox == []
+
+
+def test_it_refuses_to_read_a_tenant_for_an_actor_of_another(owner, charlie):
+    from tenants import selectors
+
+    other, acme = actor_of(charlie), owner.tenant
+    reads = [selectors.member_list, selectors.invitation_list, selectors.audit_event_list]
+    reads.append(selectors.audit_actor_labels)
+    for read in reads:
+        with pytest.raises(Forbidden):
+            read(tenant=acme, actor=other)
