@@ -116,21 +116,40 @@ class OrderDeskMCP(MCPServer):
         self, name: str, arguments: dict[str, Any], context: Context | None = None
     ) -> CallToolResult:
         caller = mcp_auth.current_caller()
+        with request_context.bind(
+            caller.request_context() if caller else request_context.current()
+        ) as request:
+            try:
+                return await self._call(name, arguments, caller, context, request.request_id)
+            except ToolError:
+                raise
+            except Exception:
+                # The SDK would put this exception's text in the result: the caller gets only a reference.
+                logger.exception("tool call %s crashed (request %s)", name, request.request_id)
+                raise ToolError(mcp_tools.crash_message(request.request_id)) from None
+
+    async def _call(
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        caller: mcp_auth.Caller | None,
+        context: Context | None,
+        request_id: str,
+    ) -> CallToolResult:
         actor = await caller.current_actor() if caller else None
         if caller is None or actor is None:
             raise ToolError("This API key is no longer valid (revoked or expired); ask for a new one.")
-        with request_context.bind(caller.request_context()) as request:
-            retry_after = await mcp_limits.tool_call_exceeded(actor)
-            if retry_after is not None:
-                raise ToolError(
-                    f"Rate limited: retry after {retry_after} s "
-                    f"(this key may make {mcp_limits.calls_per_minute(actor)} tool calls per minute)."
-                )
-            try:
-                op = self.registry.get(name)
-            except NotFound:
-                raise ToolError(mcp_tools.unknown_tool_message(name)) from None
-            return await self._run(op, arguments, actor, context, request.request_id)
+        retry_after = await mcp_limits.tool_call_exceeded(actor)
+        if retry_after is not None:
+            raise ToolError(
+                f"Rate limited: retry after {retry_after} s "
+                f"(this key may make {mcp_limits.calls_per_minute(actor)} tool calls per minute)."
+            )
+        try:
+            op = self.registry.get(name)
+        except NotFound:
+            raise ToolError(mcp_tools.unknown_tool_message(name)) from None
+        return await self._run(op, arguments, actor, context, request_id)
 
     async def _run(
         self, op: Operation, arguments: dict[str, Any], actor: Actor, ctx: Context | None, request_id: str

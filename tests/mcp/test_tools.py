@@ -5,6 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
+from mcp_bridge import mcp_limits
 from mcp_bridge.models import Trace
 from tenants.audit import Action
 from tenants.models import AuditEvent
@@ -192,6 +193,23 @@ async def test_it_hides_a_crash_behind_the_request_id(acme_db, make_key, fake_re
     trace = await Trace.objects.aget(operation="orders_fake_fail")
     assert (trace.outcome, trace.request_id) == ("crash", "req-crash-1")
     assert "req-crash-1" in caplog.text  # logged with the request id, for the operator
+
+
+async def test_it_hides_a_crash_outside_the_operation_too(
+    acme_db, make_key, fake_registry, mode, monkeypatch, caplog
+):
+    async def broken_rate_limit(actor):
+        raise ConnectionError("Error 111 connecting to cache-internal.example:6379")
+
+    monkeypatch.setattr(mcp_limits, "tool_call_exceeded", broken_rate_limit)
+    async with connect(await make_key(acme_db), mode, headers={"X-Request-ID": "req-crash-2"}) as client:
+        result = await client.call_tool("stores_echo", {"text": "a"})
+    text = result.content[0].text
+    assert result.is_error is True
+    assert "cache-internal" not in text
+    assert text.startswith("Internal error; reference req-crash-2")
+    assert "req-crash-2" in caplog.text and "cache-internal" in caplog.text
+    assert fake_ops.CALLS == []
 
 
 async def test_it_records_one_trace_per_call_with_the_key_as_actor(acme_db, make_key, fake_registry, mode):
