@@ -11,6 +11,7 @@ the trace with its upstream spans, audits writes and returns the result.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -197,8 +198,12 @@ async def run_operation(
         except Exception as exc:
             error = exc
             logger.exception("operation %s crashed (request %s)", op.name, context.current().request_id)
+        except asyncio.CancelledError as exc:
+            # The caller went away (client disconnect, timeout, server shutdown) while upstream calls,
+            # writes among them, may already have been made: the call still gets its trace and audit.
+            error = exc
         duration_ms = (time.perf_counter() - started) * 1000
-        trace = await trace_store.save_trace(
+        saving = trace_store.save_trace(
             op=op,
             actor=actor,
             source=source,
@@ -208,6 +213,11 @@ async def run_operation(
             error=error,
             duration_ms=duration_ms,
         )
+        if isinstance(error, asyncio.CancelledError):
+            # Shielded: a repeated cancellation must not stop the record of a cancelled call.
+            await asyncio.shield(saving)
+            raise error
+        trace = await saving
     if error is not None:
         error.trace_id = trace.id if trace else None
         raise error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
@@ -49,9 +50,16 @@ def _capped_json(value: Any, limit: int) -> Any:
     return {"truncated": True, "bytes": len(text.encode()), "preview": cap(text, limit - 200)}
 
 
+CANCELLED_MESSAGE = (
+    "The call was cancelled before it finished; a change it was making may or may not have been applied."
+)
+
+
 def _outcome(error: BaseException | None) -> tuple[str, str, str]:
     if error is None:
         return TraceOutcome.OK, "", ""
+    if isinstance(error, asyncio.CancelledError):
+        return TraceOutcome.ERROR, "cancelled", CANCELLED_MESSAGE
     if isinstance(error, OperationError):
         return TraceOutcome.ERROR, error.code, str(error)[:500]
     return TraceOutcome.CRASH, "crash", f"Unexpected error (request {context.current().request_id})"
