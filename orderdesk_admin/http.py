@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from asgiref.sync import iscoroutinefunction
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,7 +13,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from tenants.actors import Actor, Permission
-from tenants.models import Membership, Tenant, User
+from tenants.audit import Action, audit
+from tenants.models import AuditOutcome, Membership, Tenant, User
 
 
 class AppRequest(HttpRequest):
@@ -26,7 +27,7 @@ class AppRequest(HttpRequest):
 
 
 def member_required(permission: Permission = Permission.READ) -> Callable:
-    """Signed in, a member of a tenant, and holding `permission` (403 otherwise).
+    """Signed in, a member of a tenant, and holding `permission` (403 otherwise, audited).
 
     The tenant always comes from the membership (TenantMiddleware), never from the URL or a form.
     """
@@ -37,24 +38,45 @@ def member_required(permission: Permission = Permission.READ) -> Callable:
                 return _to_login(request)
             if getattr(request, "membership", None) is None:
                 return render(request, "tenants/no_tenant.html", status=403)
-            request.actor.require(permission)  # raises Forbidden -> Django's 403
             return None
 
         if iscoroutinefunction(view):
 
             @wraps(view)
             async def async_wrapper(request, *args, **kwargs) -> HttpResponse:
-                return refuse(request) or await view(request, *args, **kwargs)
+                if response := refuse(request):
+                    return response
+                if not request.actor.has(permission):
+                    await sync_to_async(_audit_denial)(request, permission)
+                request.actor.require(permission)  # raises Forbidden -> Django's 403
+                return await view(request, *args, **kwargs)
 
             return async_wrapper
 
         @wraps(view)
         def wrapper(request, *args, **kwargs) -> HttpResponse:
-            return refuse(request) or view(request, *args, **kwargs)
+            if response := refuse(request):
+                return response
+            if not request.actor.has(permission):
+                _audit_denial(request, permission)
+            request.actor.require(permission)  # raises Forbidden -> Django's 403
+            return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def _audit_denial(request, permission: Permission) -> None:
+    """Access-control failures are security events: recorded here as the console and /mcp do."""
+    audit(
+        Action.ACCESS_DENIED,
+        actor=request.actor,
+        target_type="page",
+        target_label=request.path[:200],
+        outcome=AuditOutcome.DENIED,
+        detail={"permission": str(permission), "method": request.method},
+    )
 
 
 def _to_login(request) -> HttpResponse:

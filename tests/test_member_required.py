@@ -1,4 +1,9 @@
+import uuid
+
 from django.urls import reverse
+
+from tenants.models import AuditEvent
+from tests.helpers import sign_in
 
 
 def test_it_sends_anonymous_visitors_to_sign_in_and_back(client, db):
@@ -15,3 +20,26 @@ def test_it_redirects_a_whole_page_when_an_htmx_fragment_needs_sign_in(client, d
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("tenants:login") + "?next=/audit/%3Fpage%3D2"
     assert b"<html" not in response.content
+
+
+def test_it_audits_a_member_refused_by_their_role(client, vera):
+    sign_in(client, vera)
+    response = client.post(reverse("keys:create"), {"name": "agent"})
+    assert response.status_code == 403
+    event = AuditEvent.objects.get(action="access.denied")
+    assert (event.tenant, event.actor_user, event.outcome) == (vera.memberships.get().tenant, vera, "denied")
+    assert (event.target_type, event.target_label) == ("page", reverse("keys:create"))
+    assert event.detail == {"permission": "manage_keys", "method": "POST"}
+
+
+def test_it_audits_refusals_of_async_views_too(client, vera):
+    sign_in(client, vera)
+    response = client.post(reverse("stores:test", args=[uuid.uuid4()]))
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(action="access.denied", actor_user=vera).count() == 1
+
+
+def test_it_audits_nothing_for_an_allowed_member(client, alice):
+    sign_in(client, alice)
+    assert client.get(reverse("tenants:audit")).status_code == 200
+    assert not AuditEvent.objects.filter(action="access.denied").exists()
