@@ -180,8 +180,8 @@ class _Call:
                 self._record(result, retry_reason="")
                 raise policy.failure(result, secrets=self.secrets, hint=hint)
             delay = hint if hint is not None else policy.backoff(attempt - 1, self.client.rng)
-            if delay >= self.remaining():
-                # Waiting would outlive the deadline: answer now, with the hint if OrderDesk gave one.
+            if delay > self.remaining() - policy.MIN_ATTEMPT_SECONDS:
+                # Waiting would leave the next attempt no time: answer now, with the hint if any.
                 self._record(result, retry_reason="")
                 raise self._out_of_time(result, hint)
             self._record(result, retry_reason=reason)
@@ -201,7 +201,9 @@ class _Call:
         is_probe = self.client.breaker.acquire(self.breaker_key)
         settled = False
         try:
-            reservation = await self.governor.reserve(self.bucket, max_wait=max(0.0, self.remaining()))
+            # A slot so late that the attempt would have no time left to run is refused instead.
+            max_wait = max(0.0, self.remaining() - policy.MIN_ATTEMPT_SECONDS)
+            reservation = await self.governor.reserve(self.bucket, max_wait=max_wait)
             if not reservation.granted:
                 wait = max(1, math.ceil(reservation.wait))
                 raise RateLimited(

@@ -37,6 +37,10 @@ from orderdesk_admin.redaction import redact_text
 MAX_ATTEMPTS = 3
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
+# No wait (pacing, backoff or a retry hint) may leave an attempt less than this to run: a request sent
+# with a few milliseconds left times out for certain, and a timed-out POST is an unknown outcome that a
+# person must check, where refusing before sending would have been a plain "retry later".
+MIN_ATTEMPT_SECONDS = 1.0
 MESSAGE_LIMIT = 300
 
 GET_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})

@@ -123,6 +123,27 @@ async def test_it_answers_rate_limited_instead_of_waiting_past_the_deadline(make
     assert caught.value.retry_after == math.ceil(START_LAG + 1 / 3)
 
 
+async def test_it_refuses_a_slot_that_would_leave_the_attempt_no_time_to_run(make_client, creds, clock):
+    from orderdesk_admin.errors import RateLimited
+    from stores.upstream.policy import MIN_ATTEMPT_SECONDS
+
+    client, script = make_client()
+    for _ in range(19):
+        await client.get(creds, "/orders")
+    next_slot = START_LAG + 1 / 3
+
+    # Sent after that wait, the POST would have milliseconds to run, time out and end as an unknown
+    # outcome; refused before sending, it is a plain "retry later" with nothing applied.
+    with pytest.raises(RateLimited):
+        await client.request(creds, "POST", "/orders", json={"order_items": []}, deadline=next_slot + 0.01)
+    assert script.calls == 19 and clock.sleeps == []
+
+    await client.request(
+        creds, "POST", "/orders", json={"order_items": []}, deadline=next_slot + MIN_ATTEMPT_SECONDS
+    )
+    assert script.calls == 20 and clock.sleeps == [pytest.approx(next_slot)]
+
+
 async def test_it_lowers_its_estimate_when_orderdesk_reports_fewer_tokens(make_client, creds, clock):
     governor = LocalGovernor(clock=clock)
     client, _ = make_client([ok(headers={"X-Tokens-Remaining": "3"})], governor=governor)

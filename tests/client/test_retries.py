@@ -258,10 +258,22 @@ async def test_it_stops_retrying_when_the_backoff_would_outlive_the_deadline(mak
     client, script = make_client([err(503)], rng=TopRandom())
 
     with pytest.raises(UpstreamUnavailable):
-        await client.request(creds, "GET", "/orders", deadline=0.7)  # 0.5 s fits, then 1.0 s does not
+        # 0.5 s fits with a second left for the attempt; 1.0 s more would leave 0.2 s, so it does not.
+        await client.request(creds, "GET", "/orders", deadline=1.7)
 
     assert script.calls == 2
     assert client.clock.sleeps == [0.5]
+
+
+async def test_it_does_not_wait_out_a_hint_that_would_leave_the_retry_no_time(make_client, creds):
+    client, script = make_client([err(429, headers={"X-Retry-After": "1.5"}), ok()])
+
+    with pytest.raises(RateLimited) as caught:
+        # Sleeping 1.5 s would send the retried POST with 0.5 s to run: refused now, nothing was applied.
+        await client.request(creds, "POST", "/orders", json={"order_items": []}, deadline=2)
+
+    assert script.calls == 1 and client.clock.sleeps == []
+    assert caught.value.retry_after == 2
 
 
 async def test_it_treats_a_status_error_body_on_200_as_a_failure_without_retrying(make_client, creds):
