@@ -19,7 +19,9 @@ class LoginForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
-    next = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
+    # No length limit here: a page's URL can be longer than the 300 characters a link keeps, and a
+    # hidden field's error would refuse the sign-in. The service drops a next it cannot keep.
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class SignupForm(forms.Form):
