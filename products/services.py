@@ -19,7 +19,7 @@ from orders.services import merge
 from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
 from orders.services.cursor import make_cursor, read_cursor
 from orders.services.locks import record_lock
-from orders.services.update import update_checked
+from orders.services.update import update_checked, version_of
 from orders.types import Deleted
 from products.types import (
     LowStockResult,
@@ -309,10 +309,12 @@ async def products_update_batch(
 
     Each entry names the item by product_id or code (SKU) and gives its `changes`, merged as in
     products_update. Items are fetched, merged and sent to OrderDesk's batch endpoint in chunks of 50,
-    with progress as it goes. Naming items by code is faster: codes are looked up 50 per request, ids
-    one request each (OrderDesk allows about 3 requests a second). The result lists every entry as
-    updated, not_found, invalid (its changes were refused, with the reason) or failed (OrderDesk
-    refused the chunk).
+    with progress as it goes. Right before each chunk is sent its items are read again, and changes
+    made to them meanwhile (a sale lowering stock) are kept: the entry's changes are re-applied to the
+    fresh item. Naming items by code is faster: codes are looked up 50 per request, ids one request
+    each (OrderDesk allows about 3 requests a second). The result lists every entry as updated,
+    not_found, invalid (its changes were refused, with the reason) or failed (OrderDesk refused the
+    chunk, or the item was deleted or re-coded while the batch ran).
     """
     call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
     updates = [coerce(ProductChange, u, field=f"updates[{i}]") for i, u in enumerate(updates)]
@@ -334,7 +336,8 @@ async def products_update_batch(
             )
         by_id = sum(1 for u in updates if u.product_id is not None)
         lookups = -(-len(codes) // BATCH_CHUNK)
-        steps = _Steps(progress, lookups + by_id + -(-len(updates) // BATCH_CHUNK))
+        # Lookups, fetches by id, then a re-read and a PUT per chunk.
+        steps = _Steps(progress, lookups + by_id + 2 * -(-len(updates) // BATCH_CHUNK))
         resolved = await _current_items(call, updates, steps)
         return await _send_batch(call, updates, resolved, outcomes, steps)
 
@@ -380,9 +383,15 @@ async def _send_batch(
         ready.append((update, merged))
     tracing.note_before([resolved[as_int(m.get("id"))] for _, m in ready])
     chunks = [ready[i : i + BATCH_CHUNK] for i in range(0, len(ready), BATCH_CHUNK)]
+    sent: list[dict[str, Any]] = []
     try:
         for number, chunk in enumerate(chunks, start=1):
+            chunk = await _refreshed(call, chunk, resolved, outcomes)
+            await steps.step(f"chunk {number} of {len(chunks)} re-read")
+            if not chunk:
+                continue
             payload = [merged for _, merged in chunk]
+            sent += payload
             try:
                 envelope = await call.put("/batch-inventory-items", payload)
                 status, message = "updated", str(envelope.get("message") or "Updated")
@@ -401,12 +410,42 @@ async def _send_batch(
     finally:
         await call.invalidate("inventory")
     await steps.finish("done")
-    tracing.note_after([m for _, m in ready])
+    tracing.note_after(sent)
     return ProductBatchResult(
         updated=sum(o.status == "updated" for o in outcomes),
         failed=sum(o.status != "updated" for o in outcomes),
         results=outcomes,
     )
+
+
+async def _refreshed(
+    call: StoreCall,
+    chunk: list[tuple[ProductChange, dict[str, Any]]],
+    resolved: dict[int, dict[str, Any]],
+    outcomes: list[ProductBatchOutcome],
+) -> list[tuple[ProductChange, dict[str, Any]]]:
+    """The chunk merged into its items as they are now, read again (one request, by code) just before
+    the PUT: the batch locks out our own writers, but not a sale or another OrderDesk client, and the
+    items were read up to minutes earlier. A moved date_updated gets the entry's changes re-applied."""
+    codes = {as_int(m.get("id")): str(resolved[as_int(m.get("id"))].get("code") or "") for _, m in chunk}
+    fresh = await _items_by_code(call, sorted(set(codes.values())))
+    ready = []
+    for update, merged in chunk:
+        pid = as_int(merged.get("id"))
+        now = fresh.get(codes[pid])
+        if now is None or as_int(now.get("id")) != pid:
+            outcomes.append(
+                ProductBatchOutcome(
+                    product_id=pid, code=codes[pid], status="failed",
+                    message="The item was deleted or its code changed while the batch ran; nothing was "
+                    "written for it. Look it up again and retry.",
+                )
+            )  # fmt: skip
+            continue
+        if version_of(now) != version_of(resolved[pid]):
+            merged = merge.merge_record(now, update.changes, nested=merge.PRODUCT_NESTED_MAPS)
+        ready.append((update, merged))
+    return ready
 
 
 async def products_low_stock(

@@ -216,8 +216,50 @@ def test_it_updates_a_batch_by_id_and_code_in_chunks(od, acme_store, alice_actor
     assert od.inventory[mug["id"]]["stock"] == 30 and od.inventory[plate["id"]]["name"] == "Plate"
     assert od.inventory[bowl["id"]]["price"] == 2 and od.inventory[bowl["id"]]["stock"] == 0
     assert od.count("PUT", "/batch-inventory-items") == 2
-    # 2 lookups of (up to) 2 codes, 1 item fetched by id, then 2 chunks of 2 items
-    assert reports == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+    # 2 lookups of (up to) 2 codes, 1 item fetched by id, then per chunk of 2 items a re-read and a PUT
+    assert reports == [(n, 7) for n in range(1, 8)]
+
+
+def test_it_keeps_a_change_made_while_a_batch_runs(od, acme_store, alice_actor, mug):
+    plate = od.add_product(name="Plate", code="PLATE", stock=5)
+
+    def sale_while_the_plate_is_fetched(method, path, data):
+        if method == "GET" and path == f"/inventory-items/{plate['id']}":
+            od.inventory[mug["id"]].update(stock=2, date_updated=od.stamp())
+
+    od.on_call = sale_while_the_plate_is_fetched
+    result = call(
+        services.products_update_batch,
+        alice_actor,
+        updates=[
+            {"product_id": mug["id"], "changes": {"price": 12}},
+            {"product_id": plate["id"], "changes": {"price": 20}},
+        ],
+    )
+    assert (result.updated, result.failed) == (2, 0)
+    assert od.inventory[mug["id"]]["price"] == 12 and od.inventory[mug["id"]]["stock"] == 2
+    assert {r.code: r.stock for r in result.results} == {"MUG": 2, "PLATE": 5}
+
+
+def test_it_skips_a_batch_item_deleted_while_the_batch_runs(od, acme_store, alice_actor, mug):
+    plate = od.add_product(name="Plate", code="PLATE", stock=5)
+
+    def deleted_while_the_plate_is_fetched(method, path, data):
+        if method == "GET" and path == f"/inventory-items/{plate['id']}":
+            od.inventory.pop(mug["id"], None)
+
+    od.on_call = deleted_while_the_plate_is_fetched
+    result = call(
+        services.products_update_batch,
+        alice_actor,
+        updates=[
+            {"product_id": mug["id"], "changes": {"price": 12}},
+            {"product_id": plate["id"], "changes": {"price": 20}},
+        ],
+    )
+    assert {r.code: r.status for r in result.results} == {"MUG": "failed", "PLATE": "updated"}
+    assert mug["id"] not in od.inventory
+    assert [item["id"] for item in od.calls[-1][2]] == [plate["id"]]
 
 
 def test_it_refuses_a_batch_naming_an_item_twice(od, acme_store, alice_actor, mug):
