@@ -172,10 +172,13 @@ def _public_fields(store: Store) -> dict[str, Any]:
     }
 
 
-def _forget_settings(store: Store) -> None:
-    """Drop cached settings/folders of a store once the change is committed."""
+def _forget_cached_reads(store: Store) -> None:
+    """Once the change is committed, drop every cached read of the store: with another OrderDesk store
+    id or base URL the cached settings, orders and inventory belong to a different OrderDesk store."""
     tenant_id, store_id = store.tenant_id, store.pk
-    transaction.on_commit(lambda: async_to_sync(invalidate)(tenant_id, store_id, "store"))
+    transaction.on_commit(
+        lambda: async_to_sync(invalidate)(tenant_id, store_id, "store", "orders", "inventory")
+    )
 
 
 # --- Writes (database only) -------------------------------------------------------------------------------
@@ -222,7 +225,7 @@ def store_update(
     """Change a store's settings. `None` keeps a field; a blank `api_key` keeps the current key.
 
     Changing the OrderDesk store id, base URL or key clears the last test result (it tested other
-    credentials) and the cached settings.
+    credentials) and every cached read of the store.
     """
     _require(tenant, actor, Permission.MANAGE_STORES)
     store = selectors.store_get(tenant=tenant, actor=actor, store_id=store_id, for_update=True)
@@ -244,7 +247,7 @@ def store_update(
         return store
     if _CONNECTION_FIELDS.intersection(changed):
         store.last_test_at, store.last_test_ok, store.last_test_message = None, None, ""
-        _forget_settings(store)
+        _forget_cached_reads(store)
     _save_unique(store)
     audit(Action.STORE_UPDATED, actor=actor, target=store, detail={"changed": changed})
     return store

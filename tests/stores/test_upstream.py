@@ -13,6 +13,7 @@ from orderdesk_admin.errors import (
 )
 from orderdesk_admin.tracing import SpanRecord
 from stores import services
+from stores.cache import cached
 from stores.models import Store
 from tenants.models import AuditEvent
 from tests.helpers import actor_for
@@ -75,6 +76,31 @@ def test_it_forgets_cached_settings_when_the_credentials_change(
     stores_get(bob)
 
     assert [creds.orderdesk_store_id for creds, _path in fake_client.calls] == ["11", "12"]
+
+
+def test_it_forgets_cached_orders_and_inventory_when_the_store_points_elsewhere(
+    bob, acme_store, django_capture_on_commit_callbacks
+):
+    actor = actor_for(bob)
+    fetched = {"orders": 0, "inventory": 0}
+
+    def read(resource):
+        async def fetch():
+            fetched[resource] += 1
+            return f"{resource} of OrderDesk store {fetched[resource]}"
+
+        where = {"tenant_id": acme_store.tenant_id, "store_id": acme_store.pk}
+        return run(cached, **where, resource=resource, args={}, ttl=60, fetch=fetch)
+
+    before = [read("orders"), read("inventory")]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.store_update(
+            tenant=actor.tenant, actor=actor, store_id=acme_store.pk, orderdesk_store_id="12"
+        )
+    after = [read("orders"), read("inventory")]
+
+    assert before == ["orders of OrderDesk store 1", "inventory of OrderDesk store 1"]
+    assert after == ["orders of OrderDesk store 2", "inventory of OrderDesk store 2"]
 
 
 def test_it_reads_php_style_empty_folders_and_numeric_ids(bob, acme_store, fake_client):
