@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 
 from tenants.actors import Actor
 from tenants.models import Membership, User
+from tenants.services import logout_record
 
 SESSION_AUTH_AT = "auth_at"
 SESSION_LAST_SEEN = "last_seen"
@@ -71,6 +72,8 @@ class SessionLifetimeMiddleware(_SyncAndAsync):
             return
         now = int(time.time())
         if not session_is_live(request.session, now):
+            membership = session_membership(request.user, request.session)
+            logout_record(user=request.user, tenant=membership and membership.tenant, reason="expired")
             logout(request)
             request.session_expired = True
             request.session[SESSION_EXPIRED] = True  # survives the redirect to the login page

@@ -219,6 +219,7 @@ _COMPLETE: dict[str, Callable[[MagicLink], SignIn]] = {
 }
 
 
-def logout_record(*, user: User, tenant: Tenant | None) -> None:
-    """Audit a sign-out (the session itself is ended by the web layer)."""
-    audit(Action.LOGOUT, tenant=tenant, user=user, target=user)
+def logout_record(*, user: User, tenant: Tenant | None, reason: str = "") -> None:
+    """Audit a sign-out (the session itself is ended by the web layer); `reason` "expired" when the
+    session timed out rather than the person signing out."""
+    audit(Action.LOGOUT, tenant=tenant, user=user, target=user, detail={"reason": reason} if reason else {})

@@ -225,6 +225,14 @@ def test_it_ends_expired_sessions_and_says_so(client, alice, ages):
     assertNotContains(client.get(reverse("tenants:login")), "Your session expired")
 
 
+def test_it_audits_the_end_of_an_expired_session(client, alice):
+    sign_in_by_link(client, "alice@acme.test")
+    _age_session(client, seen=31 * 60)
+    client.get(reverse("tenants:team"))
+    event = AuditEvent.objects.get(action="logout")
+    assert (event.actor_user, event.tenant.name, event.detail) == (alice, "Acme", {"reason": "expired"})
+
+
 def test_it_signs_out_on_post_only(client, alice):
     sign_in_by_link(client, "alice@acme.test")
     assert client.get(reverse("tenants:logout")).status_code == 405
