@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from sandbox.models import (
     SandboxShipment,
     SandboxStore,
 )
+from stores.cache import invalidate
 
 
 def load(store: SandboxStore, data: DemoData) -> None:
@@ -78,3 +80,15 @@ def seed_store(store: SandboxStore, *, orders: int = 60, seed: int, reference: d
     load(store, generate(seed=seed, reference=reference, orders=orders))
     SandboxStore.objects.filter(pk=store.pk).update(seed=seed, seeded_at=timezone.now())
     store.refresh_from_db()
+    _forget_cached_reads(store)
+
+
+def _forget_cached_reads(store: SandboxStore) -> None:
+    """The app's read cache still holds the old orders, inventory and folders (whose ids change with
+    the seed) under the tenant's Store: drop them once the new data is committed."""
+    if store.store_id is None:
+        return
+    tenant_id, store_id = store.tenant_id, store.store_id
+    transaction.on_commit(
+        lambda: async_to_sync(invalidate)(tenant_id, store_id, "store", "orders", "inventory")
+    )

@@ -1,12 +1,14 @@
 """The sandbox settings pages: tenant scoping, roles, CSRF, audit."""
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects, assertTemplateUsed
 
 from sandbox.models import SandboxOrder, SandboxStore
 from sandbox.provisioning import provision_sandbox_store
+from stores.cache import cached
 from tenants.audit import Action
 from tenants.models import AuditEvent
 from tests.helpers import sign_in
@@ -141,6 +143,31 @@ def test_it_lets_owners_refill_demo_data_and_audits_it(client, alice, sandbox_st
     assert SandboxStore.objects.get(store=sandbox_store).seed == 42
     event = AuditEvent.objects.get(action=Action.SANDBOX_SEEDED)
     assert event.detail == {"orders": 7, "seed": 42} and event.source == "web"
+
+
+def test_it_drops_the_apps_cached_reads_of_a_refilled_store(
+    client, alice, sandbox_store, django_capture_on_commit_callbacks
+):
+    fetched = {"store": 0, "orders": 0, "inventory": 0}
+
+    def read(resource):
+        async def fetch():
+            fetched[resource] += 1
+            return fetched[resource]
+
+        where = {"tenant_id": sandbox_store.tenant_id, "store_id": sandbox_store.pk}
+        return async_to_sync(cached)(**where, resource=resource, args={}, ttl=300, fetch=fetch)
+
+    before = [read(resource) for resource in fetched]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_in(client, alice).post(_urls(sandbox_store)["seed"], {"orders": "4", "seed": "77"})
+    after = [read(resource) for resource in fetched]
+
+    # Folders get new ids with a new seed: a cached folder map would send moves to folders that are gone.
+    assert (
+        response.status_code == 302 and SandboxOrder.objects.filter(store__store=sandbox_store).count() == 4
+    )
+    assert before == [1, 1, 1] and after == [2, 2, 2]
 
 
 def test_it_renders_only_the_seed_panel_for_htmx(client, alice, sandbox_store):
