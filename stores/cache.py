@@ -95,10 +95,6 @@ def _key(cache, tenant_id: Any, store_id: Any, resource: str, args: dict[str, An
     return f"{PREFIX}:{tenant_id}:{store_id}:{resource}:{generation}:{args_digest(args)}"
 
 
-async def cache_key(tenant_id: Any, store_id: Any, resource: str, args: dict[str, Any]) -> str:
-    return await _call(lambda: _key(_cache(), tenant_id, store_id, resource, args))
-
-
 async def cached[T](
     tenant_id: Any,
     store_id: Any,

@@ -180,11 +180,3 @@ def parse_timestamp(value: Any, field: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).replace(microsecond=0)
-
-
-def parse_date(value: Any, field: str) -> date:
-    text = as_text(value, field)
-    try:
-        return datetime.fromisoformat(text.strip()).date()
-    except ValueError:
-        raise bad_request(f"{field} must be a date like 2025-01-31") from None
