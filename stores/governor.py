@@ -67,8 +67,11 @@ class Governor(Protocol):
 
 
 def bucket_key(base_url: str, orderdesk_store_id: str) -> str:
-    """The identity of OrderDesk's bucket: the API host (with port) and the store id."""
-    return f"{urlsplit(base_url).netloc.lower()}|{str(orderdesk_store_id).strip()}"
+    """The identity of OrderDesk's bucket: the API host and port, and the store id. The port is
+    spelled out, so `https://app.orderdesk.me:443/…` and `https://app.orderdesk.me/…` share one."""
+    parts = urlsplit(base_url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+    return f"{(parts.hostname or '').lower()}:{port}|{str(orderdesk_store_id).strip()}"
 
 
 @dataclass

@@ -182,6 +182,18 @@ async def test_it_shares_one_bucket_between_tenants_registering_the_same_store(m
     assert clock.sleeps == [pytest.approx(START_LAG + 1 / 3)]
 
 
+async def test_it_shares_the_bucket_however_the_base_url_spells_the_host(make_client, clock):
+    client, _ = make_client()
+    plain = make_creds(orderdesk_store_id="42", base_url="https://app.orderdesk.me/api/v2")
+    spelled_out = make_creds(orderdesk_store_id="42", base_url="https://APP.orderdesk.me:443/api/v2/")
+
+    for _ in range(19):
+        await client.get(plain, "/orders")
+    await client.get(spelled_out, "/orders")  # the same OrderDesk store, so the same (now empty) bucket
+
+    assert clock.sleeps == [pytest.approx(START_LAG + 1 / 3)]
+
+
 @pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set")
 async def test_it_shares_one_bucket_through_redis_between_two_clients(clock):
     """Two clients (as in two processes), each with its own Redis governor and connection pool."""
