@@ -98,4 +98,10 @@ def ensure_api_key(sandbox: SandboxStore) -> str:
             store.set_api_key(api_key)
             store.save(update_fields=["api_key_encrypted", "api_key_last4", "updated_at"])
             engine_stores.set_api_key(sandbox, api_key)
+            audit(
+                Action.STORE_UPDATED,
+                tenant=store.tenant,
+                target=store,
+                detail={"changed": ["api_key"], "reason": "the sandbox key could not be decrypted"},
+            )
     return api_key

@@ -12,6 +12,7 @@ from sandbox.engine import gate
 from sandbox.models import SandboxOrder, SandboxStore
 from sandbox.provisioning import provision_sandbox_store
 from stores.models import Store
+from tenants.audit import Action
 from tenants.models import AuditEvent
 from tests.sandbox.conftest import Api
 
@@ -162,3 +163,6 @@ def test_it_replaces_a_key_that_cannot_be_decrypted(client, alice, acme):
     assert Api(client, store.sandbox, match.group(2)).get("test").status_code == 200
     store.refresh_from_db()
     assert store.get_api_key() == match.group(2)
+    event = AuditEvent.objects.get(action=Action.STORE_UPDATED)
+    assert (event.target_id, event.detail["changed"], event.source) == (str(store.pk), ["api_key"], "cli")
+    assert match.group(2) not in str(event.detail)
