@@ -10,7 +10,7 @@ no offset.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from orderdesk_admin.errors import InvalidInput
 
@@ -65,7 +65,3 @@ def date_range(
                 field=end,
             )
     return {name: moment.strftime(ORDERDESK_FORMAT) for name, moment in parsed.items()}
-
-
-def days_ago(days: int) -> datetime:
-    return (datetime.now(UTC) - timedelta(days=days)).replace(tzinfo=None, microsecond=0)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orderdesk_admin.errors import InvalidInput
 from orderdesk_admin.types import StoreRef
 from orders.services.common import StoreCall, open_store, store_folders, upstream_errors
-from orders.services.dates import date_range, days_ago
+from orders.services.dates import ORDERDESK_FORMAT, date_range
 from orders.services.orders import DateArg
 from orders.types import FolderTotals, OrdersSummaryResult
 from stores.cache import TTL_ORDERS
@@ -103,8 +103,8 @@ async def orders_summary(
 ) -> OrdersSummaryResult:
     """Count and total the orders placed in a date range, per folder, with how many are unshipped.
 
-    The range is by order date (UTC): search_start_date defaults to 7 days ago and search_end_date to
-    now; a bare end date includes that whole day. Answers "how many orders came in last week, what
+    The range is by order date (UTC): search_end_date defaults to now and search_start_date to 7 days
+    before the end; a bare end date includes that whole day. Answers "how many orders came in last week, what
     were they worth, how many still wait for a shipment" without paging through orders. Every folder
     of the store is listed, with zero counts too. Ranges holding more than 5,000 orders are refused
     with a message: split them.
@@ -114,10 +114,11 @@ async def orders_summary(
         {"search_start_date": search_start_date, "search_end_date": search_end_date},
         [("search_start_date", "search_end_date")],
     )
-    # Defaults are whole minutes (the end one rounded up), so repeated calls share a cache entry.
-    now = datetime.now(UTC)
-    start = dates.get("search_start_date") or days_ago(DEFAULT_DAYS).strftime("%Y-%m-%d %H:%M:00")
-    end = dates.get("search_end_date") or now.strftime("%Y-%m-%d %H:%M:59")
+    # Defaults are whole minutes (the end one rounded up), so repeated calls share a cache entry. The
+    # default start counts back from the end, so a past end date alone still makes a range.
+    end = dates.get("search_end_date") or datetime.now(UTC).strftime("%Y-%m-%d %H:%M:59")
+    since = datetime.strptime(end, ORDERDESK_FORMAT) + timedelta(seconds=1) - timedelta(days=DEFAULT_DAYS)
+    start = dates.get("search_start_date") or since.strftime("%Y-%m-%d %H:%M:00")
     if start > end:
         raise InvalidInput(
             f"search_start_date ({start}) is after search_end_date ({end}).", field="search_start_date"

@@ -511,6 +511,15 @@ def test_it_defaults_the_summary_to_the_last_seven_days(od, acme_store, alice_ac
     assert timedelta(days=6, hours=23) < datetime.now(UTC) - start < timedelta(days=7, minutes=2)
 
 
+def test_it_counts_the_default_summary_start_back_from_a_given_end(od, acme_store, alice_actor):
+    result = call(services.orders_summary, alice_actor, search_end_date="2025-03-01")
+    assert (result.search_start_date, result.search_end_date) == (
+        "2025-02-23 00:00:00",
+        "2025-03-01 23:59:59",
+    )
+    assert result.orders == 0 and od.calls[-1][2]["search_start_date"] == "2025-02-23 00:00:00"
+
+
 def test_it_refuses_a_summary_range_that_is_too_large(od, acme_store, alice_actor, monkeypatch):
     from orders.services import summary
 
