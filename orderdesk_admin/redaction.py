@@ -27,17 +27,21 @@ _TEXT_PATTERNS = [
     re.compile(r"odk_[A-Za-z0-9]+_[A-Za-z0-9_-]{16,}"),  # our agent API keys
     re.compile(r"(?i)\bbearer\s+[^\s\"',]+"),
     re.compile(r"(?<=/auth/magic/)[^/\s\"']+"),  # magic-link tokens in paths
-    re.compile(r"(?i)(\"?(?:api[_-]?key|password|secret|token)\"?\s*[:=]\s*\"?)[^\s\"',&}]+"),
+    # key=value, "key": "value" and Python reprs ('key': 'value'), e.g. in exception messages
+    re.compile(r"(?i)([\"']?(?:api[_-]?key|password|secret|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&}]+"),
 ]
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def is_secret_key(name: str) -> bool:
     lowered = str(name).lower()
-    if lowered in _NOT_SECRET_KEYS:
+    # camelCase names ("accessToken", "clientSecret") split into words like snake_case ones do.
+    snake = _CAMEL_BOUNDARY.sub("_", str(name)).lower()
+    if lowered in _NOT_SECRET_KEYS or snake in _NOT_SECRET_KEYS:
         return False
-    if lowered in _SECRET_KEYS:
+    if lowered in _SECRET_KEYS or snake in _SECRET_KEYS:
         return True
-    words = [w for w in re.split(r"[^a-z0-9]+", lowered) if w]
+    words = [w for w in re.split(r"[^a-z0-9]+", snake) if w]
     return any(w in _SECRET_WORDS for w in words) or "apikey" in lowered.replace("_", "").replace("-", "")
 
 
