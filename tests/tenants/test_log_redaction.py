@@ -49,3 +49,14 @@ def test_it_keeps_the_token_out_of_logs_when_redemption_fails(client, console_ou
     logged = console_output.getvalue()
     assert "Bad Request: /auth/magic/[REDACTED]" in logged
     assert token.split(".")[1] not in logged
+
+
+def test_it_keeps_secrets_out_of_logged_tracebacks(console_output):
+    token = magic_links.new_token("login")
+    try:
+        raise ValueError(f"could not redeem /auth/magic/{token}/ with api_key=abc123secret")
+    except ValueError:
+        logging.getLogger("django.request").exception("Internal Server Error: /auth/magic/")
+    logged = console_output.getvalue()
+    assert "Traceback" in logged and "ValueError: could not redeem /auth/magic/[REDACTED]/" in logged
+    assert token.split(".")[1] not in logged and "abc123secret" not in logged
