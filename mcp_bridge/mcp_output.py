@@ -1,9 +1,10 @@
 """What a tool call returns: structured content that matches the published output schema, a compact
 text rendering of it, and a byte cap that trims instead of failing.
 
-The output schema comes from the operation's return annotation (its serialization schema, so money
-stays a decimal string, dates ISO strings and ids as the service types them). A result that is not a
-JSON object is wrapped as `{"result": …}`, like the MCP SDK does, because MCP requires an object.
+The output schema comes from the operation's return annotation (its serialization schema, so a Decimal
+stays a decimal string, dates ISO strings, and numbers and ids as the service types them). A result
+that is not a JSON object is wrapped as `{"result": …}`, like the MCP SDK does, because MCP requires
+an object.
 
 Every object schema also declares an optional `truncated` member, so a result cut to fit
 `MCP_RESPONSE_LIMIT` still validates in clients that check structured content: the largest list in

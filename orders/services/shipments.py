@@ -259,7 +259,6 @@ async def shipments_add_batch(
                 except UpstreamError as exc:
                     if type(exc) is not UpstreamError:
                         raise
-                    envelope = {"status": "error", "message": exc.message}
                     outcomes += [
                         BatchShipmentOutcome(
                             order_id=s["order_id"], tracking_number=s["tracking_number"], status="failed",
