@@ -43,3 +43,13 @@ def test_it_refuses_to_start_without_a_secret_key(production_env, tmp_path):
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is false" in result.stderr
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_it_answers_probes_over_plain_http_and_redirects_pages(production_env, tmp_path):
+    script = (
+        "from django.test import Client; c = Client(HTTP_HOST='admin.example.com'); "
+        "print(c.get('/healthz').status_code, c.get('/login/').status_code)"
+    )
+    result = manage("shell", "--no-imports", "-c", script, env=production_env, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", "301"]
