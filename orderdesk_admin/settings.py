@@ -212,7 +212,7 @@ RATELIMIT_IP_META_KEY = "orderdesk_admin.middleware.client_ip"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
 
 # --- Sessions and sign-in ------------------------------------------------------------------------------
-SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute lifetime; TenantMiddleware enforces it server-side too
+SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute lifetime; SessionLifetimeMiddleware enforces it server-side too
 SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

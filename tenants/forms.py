@@ -44,10 +44,6 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.OPERATOR)
 
 
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
-
-
 class SwitchTenantForm(forms.Form):
     membership = forms.UUIDField(widget=forms.HiddenInput)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 from django.conf import settings
 from django.contrib.auth import login, logout
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from orderdesk_admin.errors import RateLimited
 from tenants import services
 from tenants.forms import LoginForm, SignupForm
-from tenants.middleware import SESSION_AUTH_AT, SESSION_EXPIRED, SESSION_LAST_SEEN, SESSION_MEMBERSHIP
+from tenants.middleware import SESSION_EXPIRED, SESSION_MEMBERSHIP
 from tenants.services.magic_links import token_purpose
 
 
@@ -80,9 +79,8 @@ def magic_link(request: HttpRequest, token: str) -> HttpResponse:
 def _start_session(request: HttpRequest, sign_in: services.SignIn) -> None:
     if request.user.is_authenticated:
         logout(request)  # never carry another account's session data into this one
-    login(request, sign_in.user, backend="django.contrib.auth.backends.ModelBackend")  # new session key
-    # The 12-hour and 30-minute clocks (tenants.middleware.SessionLifetimeMiddleware) start now.
-    request.session[SESSION_AUTH_AT] = request.session[SESSION_LAST_SEEN] = int(time.time())
+    # A new session key; login() also starts the 12-hour and 30-minute clocks (stamp_session).
+    login(request, sign_in.user, backend="django.contrib.auth.backends.ModelBackend")
     if sign_in.membership is not None:
         request.session[SESSION_MEMBERSHIP] = str(sign_in.membership.pk)
 
