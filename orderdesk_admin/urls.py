@@ -3,10 +3,12 @@ from django.urls import include, path
 
 from mcp_bridge.views.dashboard import dashboard as dashboard_view
 from orderdesk_admin import views
+from orderdesk_admin.admin_login import admin_login
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("admin/login/", admin_login),  # before the admin's own, which it wraps
     path("admin/", admin.site.urls),
     path("", include("tenants.urls")),
     path("keys/", include("tenants.keys.urls")),

@@ -1,7 +1,15 @@
 """Writes of the accounts area: e-mailed links, sign-up and sign-in, tenants and teams."""
 
 from tenants.services.magic_links import LinkRefused, safe_next_url
-from tenants.services.signin import SignIn, link_redeem, login_request, logout_record, signup_request
+from tenants.services.signin import (
+    SignIn,
+    link_redeem,
+    login_request,
+    logout_record,
+    password_login_check,
+    password_login_record,
+    signup_request,
+)
 from tenants.services.team import (
     LAST_OWNER,
     invitation_resend,
@@ -27,6 +35,8 @@ __all__ = [
     "member_invite",
     "member_remove",
     "normalise_email",
+    "password_login_check",
+    "password_login_record",
     "safe_next_url",
     "signup_request",
     "tenant_create",

@@ -19,6 +19,8 @@ from orderdesk_admin.errors import RateLimited
 GROUP_LINK_PER_EMAIL = "tenants.magic_link.per_email"
 GROUP_LINK_PER_IP = "tenants.magic_link.per_ip"
 GROUP_REDEEM_FAILURES_PER_IP = "tenants.magic_redeem.failures_per_ip"
+GROUP_PASSWORD_FAILURES_PER_IP = "tenants.password.failures_per_ip"
+GROUP_PASSWORD_FAILURES_PER_ACCOUNT = "tenants.password.failures_per_account"
 
 TOO_MANY = "Too many requests. Please wait a little and try again."
 
@@ -74,3 +76,24 @@ def check_redeem_allowed() -> None:
 
 def count_redeem_failure() -> None:
     _usage(GROUP_REDEEM_FAILURES_PER_IP, settings.RATE_MAGIC_REDEEM_FAILURES_PER_IP, ip_key(), increment=True)
+
+
+def _password_budgets(username: str) -> tuple[tuple[str, str], ...]:
+    return (
+        (GROUP_PASSWORD_FAILURES_PER_IP, ip_key()),
+        (GROUP_PASSWORD_FAILURES_PER_ACCOUNT, email_key(username)),
+    )
+
+
+def check_password_allowed(username: str) -> None:
+    """Refuse a password sign-in (the Django admin) from an IP, or for an account, that has used up
+    its failure budget, even with the right password."""
+    for group, value in _password_budgets(username):
+        usage = _usage(group, settings.RATE_PASSWORD_FAILURES, value, increment=False)
+        if usage["count"] >= usage["limit"]:
+            raise _refuse(usage)
+
+
+def count_password_failure(username: str) -> None:
+    for group, value in _password_budgets(username):
+        _usage(group, settings.RATE_PASSWORD_FAILURES, value, increment=True)

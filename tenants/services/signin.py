@@ -223,3 +223,39 @@ def logout_record(*, user: User, tenant: Tenant | None, reason: str = "") -> Non
     """Audit a sign-out (the session itself is ended by the web layer); `reason` "expired" when the
     session timed out rather than the person signing out."""
     audit(Action.LOGOUT, tenant=tenant, user=user, target=user, detail={"reason": reason} if reason else {})
+
+
+def password_login_check(*, username: str) -> None:
+    """Before a password sign-in (the Django admin): RateLimited, audited, once a budget is used up."""
+    try:
+        ratelimits.check_password_allowed(username)
+    except RateLimited:
+        _audit_password_failure(username, reason="rate-limited", outcome=AuditOutcome.DENIED)
+        raise
+
+
+def password_login_record(*, username: str, user: User | None) -> None:
+    """Audit a password sign-in: `user` when it succeeded, None when it failed (which also counts
+    against the IP's and the account's failure budgets)."""
+    if user is not None:
+        audit(
+            Action.LOGIN_SUCCEEDED,
+            tenant=_home_tenant(user.email),
+            user=user,
+            target=user,
+            detail={"purpose": "admin"},
+        )
+        return
+    ratelimits.count_password_failure(username)
+    _audit_password_failure(username, reason="bad-credentials", outcome=AuditOutcome.FAILURE)
+
+
+def _audit_password_failure(username: str, *, reason: str, outcome: str) -> None:
+    audit(
+        Action.LOGIN_FAILED,
+        tenant=_home_tenant(username),
+        target_type="email",
+        target_label=username[:200],
+        outcome=outcome,
+        detail={"reason": reason, "purpose": "admin"},
+    )
