@@ -7,6 +7,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects, assertTemplateUsed
 
 from orderdesk_admin.errors import UpstreamUnavailable
+from sandbox.models import SandboxStore
+from sandbox.provisioning import provision_sandbox_store
 from stores.models import Store
 from tenants.models import AuditEvent
 from tests.helpers import sign_in
@@ -282,6 +284,18 @@ def test_it_asks_before_deleting(client, bob, acme_store):
     assertTemplateUsed(fragment, "store-delete-confirm")
     assert b"<html" not in fragment.content
     assert Store.objects.filter(pk=acme_store.pk).exists()
+
+
+def test_it_warns_that_deleting_a_sandbox_store_deletes_its_demo_data(client, bob, acme):
+    sandbox = provision_sandbox_store(tenant=acme, orders=1, seed=1)
+    sign_in(client, bob)
+
+    page = client.get(url("delete", sandbox))
+
+    assertNotContains(page, "Nothing in OrderDesk itself is deleted")
+    assertContains(page, "its demo orders, inventory and credentials in the")
+    client.post(url("delete", sandbox))
+    assert not SandboxStore.objects.filter(orderdesk_store_id=sandbox.orderdesk_store_id).exists()
 
 
 def test_it_deletes_after_confirmation(client, bob, acme_store):
