@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -54,7 +56,12 @@ def environment(var_dir: Path, port: int) -> dict[str, str]:
     env.update(
         VAR_DIR=str(var_dir),
         SITE_URL=f"http://127.0.0.1:{port}",
-        DEBUG="true",
+        # Production settings: with DEBUG Django records every query, which would be measured too.
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ENCRYPTION_KEYS="v1:" + base64.b64encode(os.urandom(32)).decode(),
+        SECURE_SSL_REDIRECT="false",  # plain http on loopback
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="WARNING",
         MCP_TOOL_CALLS_PER_MINUTE="1000000",  # the per-key limit is not what is measured here
         DJANGO_SETTINGS_MODULE="orderdesk_admin.settings",
