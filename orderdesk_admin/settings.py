@@ -8,6 +8,7 @@ Django's connection pool, and `REDIS_URL` moves the cache, rate limits and chann
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,6 +49,15 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def env_rate(name: str, default: str) -> str:
+    """A django-ratelimit rate such as "20/h" or "5/15m", checked now: a bad one would otherwise be a
+    500 on every request that it limits."""
+    value = env_str(name, default).strip()
+    if not re.fullmatch(r"[0-9]+/[0-9]*[smhd]?", value):
+        raise ImproperlyConfigured(f'{name} must be a rate such as "20/h" or "5/15m", not {value!r}.')
+    return value
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -222,12 +232,12 @@ if not 60 <= MAGIC_LINK_TTL <= 600:
     raise ImproperlyConfigured("MAGIC_LINK_TTL must be between 60 and 600 seconds.")
 SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
 # Rate limits (django-ratelimit syntax, on the shared cache).
-RATE_MAGIC_LINK_PER_EMAIL = env_str("RATE_MAGIC_LINK_PER_EMAIL", "5/15m")
-RATE_MAGIC_LINK_PER_IP = env_str("RATE_MAGIC_LINK_PER_IP", "20/h")
-RATE_MAGIC_REDEEM_FAILURES_PER_IP = env_str("RATE_MAGIC_REDEEM_FAILURES_PER_IP", "20/h")
+RATE_MAGIC_LINK_PER_EMAIL = env_rate("RATE_MAGIC_LINK_PER_EMAIL", "5/15m")
+RATE_MAGIC_LINK_PER_IP = env_rate("RATE_MAGIC_LINK_PER_IP", "20/h")
+RATE_MAGIC_REDEEM_FAILURES_PER_IP = env_rate("RATE_MAGIC_REDEEM_FAILURES_PER_IP", "20/h")
 # Failed password sign-ins (the Django admin), per IP and per account.
-RATE_PASSWORD_FAILURES = env_str("RATE_PASSWORD_FAILURES", "10/h")
-RATE_MCP_AUTH_FAILURES_PER_IP = env_str("RATE_MCP_AUTH_FAILURES_PER_IP", "10/m")
+RATE_PASSWORD_FAILURES = env_rate("RATE_PASSWORD_FAILURES", "10/h")
+RATE_MCP_AUTH_FAILURES_PER_IP = env_rate("RATE_MCP_AUTH_FAILURES_PER_IP", "10/m")
 MCP_TOOL_CALLS_PER_MINUTE = env_int("MCP_TOOL_CALLS_PER_MINUTE", 120)
 
 # --- API keys for agents ---------------------------------------------------------------------------------

@@ -53,3 +53,10 @@ def test_it_answers_probes_over_plain_http_and_redirects_pages(production_env, t
     result = manage("shell", "--no-imports", "-c", script, env=production_env, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["200", "301"]
+
+
+def test_it_refuses_to_start_with_a_rate_limit_it_cannot_read(production_env, tmp_path):
+    production_env["RATE_MAGIC_LINK_PER_IP"] = "20 per hour"
+    result = manage("check", env=production_env, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert 'RATE_MAGIC_LINK_PER_IP must be a rate such as "20/h"' in result.stderr
