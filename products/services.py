@@ -19,7 +19,7 @@ from orders.services import merge
 from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
 from orders.services.cursor import make_cursor, read_cursor
 from orders.services.locks import record_lock
-from orders.services.update import update_checked, version_of
+from orders.services.update import update_record, version_of
 from orders.types import Deleted
 from products.types import (
     LowStockResult,
@@ -208,17 +208,16 @@ async def products_update(
     call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
     check_product_fields(changes, argument="changes", creating=False)
     label = f"Inventory item {product_id} in store {call.label}"
-    async with record_lock("product", tenant.pk, call.store.pk, product_id, label=label):
-        try:
-            _, updated = await update_checked(
-                fetch=lambda: fetch_product(call, product_id),
-                apply=lambda current: merge.merge_record(current, changes, nested=merge.PRODUCT_NESTED_MAPS),
-                send=_send_product(call, product_id),
-                label=label,
-            )
-        finally:
-            await call.invalidate("inventory")
-    tracing.note_after(updated)
+    updated = await update_record(
+        call,
+        kind="product",
+        record_id=product_id,
+        resource="inventory",
+        label=label,
+        fetch=lambda: fetch_product(call, product_id),
+        apply=lambda current: merge.merge_record(current, changes, nested=merge.PRODUCT_NESTED_MAPS),
+        send=_send_product(call, product_id),
+    )
     return Product.model_validate(updated)
 
 

@@ -13,7 +13,7 @@ from orders.services import merge
 from orders.services.common import StoreCall, open_store, record_of, upstream_errors
 from orders.services.locks import record_lock
 from orders.services.orders import fetch_order, not_found_message, order_label
-from orders.services.update import update_checked
+from orders.services.update import update_record
 from orders.types import Deleted, OrderItem
 from stores.decoding import as_list, as_str_id
 from tenants.actors import Actor, Permission
@@ -114,18 +114,17 @@ async def order_items_update(
             envelope = await call.put(f"/orders/{order_id}/order-items/{item_id}", payload)
         return record_of(envelope, "order_item") or payload
 
-    async with record_lock("order", tenant.pk, call.store.pk, order_id, label=label):
-        try:
-            _, updated = await update_checked(
-                fetch=lambda: fetch_order(call, order_id),
-                apply=apply,
-                send=send,
-                label=label,
-                snapshot=lambda order: find_item(order, item_id, call=call, order_id=order_id),
-            )
-        finally:
-            await call.invalidate("orders")
-    tracing.note_after(updated)
+    updated = await update_record(
+        call,
+        kind="order",
+        record_id=order_id,
+        resource="orders",
+        label=label,
+        fetch=lambda: fetch_order(call, order_id),
+        apply=apply,
+        send=send,
+        snapshot=lambda order: find_item(order, item_id, call=call, order_id=order_id),
+    )
     return OrderItem.model_validate(updated)
 
 

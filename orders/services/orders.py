@@ -27,7 +27,7 @@ from orders.services.dates import ORDERDESK_FORMAT, date_range, utc_now_text
 from orders.services.idempotency import Claim, run_idempotent
 from orders.services.locks import record_lock
 from orders.services.presets import project
-from orders.services.update import update_checked
+from orders.services.update import update_record
 from orders.types import Deleted, Order, OrderPage
 from stores.cache import TTL_ORDERS
 from stores.decoding import as_int_or_none, as_list, as_map
@@ -398,17 +398,16 @@ async def orders_update(
             envelope = await call.put(f"/orders/{order_id}", payload)
         return record_of(envelope, "order") or await fetch_order(call, order_id)
 
-    async with record_lock("order", tenant.pk, call.store.pk, order_id, label=label):
-        try:
-            _, updated = await update_checked(
-                fetch=lambda: fetch_order(call, order_id),
-                apply=lambda current: merge.merge_order(current, changes, now=now, username=author),
-                send=send,
-                label=label,
-            )
-        finally:
-            await call.invalidate("orders")
-    tracing.note_after(updated)
+    updated = await update_record(
+        call,
+        kind="order",
+        record_id=order_id,
+        resource="orders",
+        label=label,
+        fetch=lambda: fetch_order(call, order_id),
+        apply=lambda current: merge.merge_order(current, changes, now=now, username=author),
+        send=send,
+    )
     return project(updated, "full", await _folders_or_empty(call))
 
 

@@ -6,6 +6,9 @@ record it has, fetches the record once more right before the PUT, and only PUTs 
 not moved. If it has, the same changes are merged into the fresher record and tried again, up to
 MAX_ATTEMPTS times; then the caller gets a Conflict. A 409 from OrderDesk (which some deployments and
 our sandbox can send for a stale PUT) counts as a moved record too.
+
+`update_record` is what the update operations call: the loop under the record's lock (locks.py),
+followed by dropping the cached reads it changed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 from orderdesk_admin import tracing
 from orderdesk_admin.errors import Conflict, UpstreamError
+from orders.services.common import StoreCall
+from orders.services.locks import record_lock
 
 MAX_ATTEMPTS = 5
 
@@ -33,13 +38,12 @@ async def update_checked(
     label: str,
     version: Callable[[Record], Any] = version_of,
     snapshot: Callable[[Record], Any] | None = None,
-) -> tuple[Record, Record]:
-    """(the record as first fetched, what `send` returned). `apply` must be pure: it may run again.
+) -> Record:
+    """What `send` returned. `apply` must be pure: it may run again.
 
     `snapshot` picks what the trace's before/after diff shows of the fetched record (default: all).
     """
     current = await fetch()
-    original = current
     tracing.note_before(snapshot(current) if snapshot else current)
     for _attempt in range(MAX_ATTEMPTS):
         payload = apply(current)
@@ -48,7 +52,7 @@ async def update_checked(
             current = fresh  # someone changed it meanwhile: re-apply our changes to their version
             continue
         try:
-            return original, await send(payload)
+            return await send(payload)
         except UpstreamError as exc:
             if type(exc) is not UpstreamError or exc.status != 409:
                 raise
@@ -58,3 +62,28 @@ async def update_checked(
         "nothing was written. Fetch it again and retry.",
         retry_after=1.0,
     )
+
+
+async def update_record(
+    call: StoreCall,
+    *,
+    kind: str,
+    record_id: object,
+    resource: str,
+    label: str,
+    fetch: Callable[[], Awaitable[Record]],
+    apply: Callable[[Record], Any],
+    send: Callable[[Any], Awaitable[Record]],
+    snapshot: Callable[[Record], Any] | None = None,
+) -> Record:
+    """One whole update: under the record's lock (`kind` "order" or "product"), the conflict-checked
+    loop, then the cached reads of `resource` dropped (even after a failure: a PUT may have landed)."""
+    async with record_lock(kind, call.tenant.pk, call.store.pk, record_id, label=label):
+        try:
+            updated = await update_checked(
+                fetch=fetch, apply=apply, send=send, label=label, snapshot=snapshot
+            )
+        finally:
+            await call.invalidate(resource)
+    tracing.note_after(updated)
+    return updated
