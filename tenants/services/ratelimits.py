@@ -39,8 +39,29 @@ def _usage(group: str, rate: str, value: str, *, increment: bool) -> dict:
     return usage or {"count": 0, "limit": 1, "should_limit": False, "time_left": 0}
 
 
-def _refuse(usage: dict) -> RateLimited:
-    return RateLimited(TOO_MANY, retry_after=float(max(1, usage["time_left"])))
+class Refused(RateLimited):
+    """RateLimited, knowing whether a request earlier in the same window was refused already.
+
+    Callers audit only the first refusal: a client that keeps hammering a limit must not be able to
+    write audit rows at will (into the log of the tenant whose member's address it names).
+    """
+
+    def __init__(self, usage: dict, *, repeated: bool):
+        super().__init__(TOO_MANY, retry_after=float(max(1, usage["time_left"])))
+        self.repeated = repeated
+
+
+def _refuse(usage: dict, *, repeated: bool = False) -> Refused:
+    return Refused(usage, repeated=repeated)
+
+
+def _refuse_attempt(group: str, rate: str, value: str) -> None:
+    """Raise Refused once `value` has used up its failure budget. A refused attempt counts as one
+    more failure, which is how the first refusal of a window is told from the ones after it."""
+    usage = _usage(group, rate, value, increment=False)
+    if usage["count"] >= usage["limit"]:
+        _usage(group, rate, value, increment=True)
+        raise _refuse(usage, repeated=usage["count"] > usage["limit"])
 
 
 def count_link_request(email: str) -> None:
@@ -55,7 +76,7 @@ def count_link_request(email: str) -> None:
     ):
         usage = _usage(group, rate, value, increment=True)
         if usage["should_limit"]:
-            raise _refuse(usage)
+            raise _refuse(usage, repeated=usage["count"] > usage["limit"] + 1)
 
 
 def count_link_email(email: str) -> None:
@@ -67,11 +88,7 @@ def count_link_email(email: str) -> None:
 
 def check_redeem_allowed() -> None:
     """Refuse every redemption from an IP that has used up its failure budget, even a valid link."""
-    usage = _usage(
-        GROUP_REDEEM_FAILURES_PER_IP, settings.RATE_MAGIC_REDEEM_FAILURES_PER_IP, ip_key(), increment=False
-    )
-    if usage["count"] >= usage["limit"]:
-        raise _refuse(usage)
+    _refuse_attempt(GROUP_REDEEM_FAILURES_PER_IP, settings.RATE_MAGIC_REDEEM_FAILURES_PER_IP, ip_key())
 
 
 def count_redeem_failure() -> None:
@@ -89,9 +106,7 @@ def check_password_allowed(username: str) -> None:
     """Refuse a password sign-in (the Django admin) from an IP, or for an account, that has used up
     its failure budget, even with the right password."""
     for group, value in _password_budgets(username):
-        usage = _usage(group, settings.RATE_PASSWORD_FAILURES, value, increment=False)
-        if usage["count"] >= usage["limit"]:
-            raise _refuse(usage)
+        _refuse_attempt(group, settings.RATE_PASSWORD_FAILURES, value)
 
 
 def count_password_failure(username: str) -> None:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orderdesk_admin.errors import Forbidden, RateLimited
+from orderdesk_admin.errors import Forbidden
 from tenants import emails
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome, Invitation, MagicLink, MagicLinkPurpose, Membership, Tenant, User
@@ -63,8 +63,9 @@ def _audit_request(email: str, purpose: str, *, sent: str = "", user: User | Non
 def _count(email: str, purpose: str) -> None:
     try:
         ratelimits.count_link_request(email)
-    except RateLimited:
-        _audit_request(email, purpose, outcome=AuditOutcome.DENIED, detail={"reason": "rate-limited"})
+    except ratelimits.Refused as exc:
+        if not exc.repeated:
+            _audit_request(email, purpose, outcome=AuditOutcome.DENIED, detail={"reason": "rate-limited"})
         raise
 
 
@@ -133,8 +134,11 @@ def link_redeem(*, token: str) -> SignIn:
     purpose = magic_links.token_purpose(token) or "unknown"
     try:
         ratelimits.check_redeem_allowed()
-    except RateLimited:
-        _audit_failure(LinkRefused("unknown"), purpose, reason="rate-limited", outcome=AuditOutcome.DENIED)
+    except ratelimits.Refused as exc:
+        if not exc.repeated:
+            _audit_failure(
+                LinkRefused("unknown"), purpose, reason="rate-limited", outcome=AuditOutcome.DENIED
+            )
         raise
     try:
         with transaction.atomic():
@@ -226,11 +230,13 @@ def logout_record(*, user: User, tenant: Tenant | None, reason: str = "") -> Non
 
 
 def password_login_check(*, username: str) -> None:
-    """Before a password sign-in (the Django admin): RateLimited, audited, once a budget is used up."""
+    """Before a password sign-in (the Django admin): RateLimited once a budget is used up (the first
+    refusal of a window is audited)."""
     try:
         ratelimits.check_password_allowed(username)
-    except RateLimited:
-        _audit_password_failure(username, reason="rate-limited", outcome=AuditOutcome.DENIED)
+    except ratelimits.Refused as exc:
+        if not exc.repeated:
+            _audit_password_failure(username, reason="rate-limited", outcome=AuditOutcome.DENIED)
         raise
 
 

@@ -133,6 +133,15 @@ def test_it_limits_link_requests_per_address(settings, alice):
     login_request(email="bob@acme.test")  # another address is unaffected
 
 
+def test_it_audits_only_the_first_refused_request_of_a_window(settings, alice):
+    settings.RATE_MAGIC_LINK_PER_EMAIL = "1/15m"
+    login_request(email="alice@acme.test")
+    for _ in range(4):
+        with pytest.raises(RateLimited):
+            login_request(email="alice@acme.test")
+    assert [e.outcome for e in _events("link.requested")] == ["success", "denied"]
+
+
 def test_it_limits_unknown_addresses_exactly_like_known_ones(settings):
     settings.RATE_MAGIC_LINK_PER_EMAIL = "1/15m"
     login_request(email="nobody@example.test")
@@ -285,6 +294,17 @@ def test_it_refuses_even_valid_links_from_an_ip_with_too_many_failures(settings,
     assert _events("login.failed")[-1].detail == {"reason": "rate-limited", "purpose": "login"}
     with context.bind(context.RequestContext(source="web", ip="198.51.100.5")):
         assert link_redeem(token=last_token()).user == alice
+
+
+def test_it_audits_only_the_first_refused_redemption_of_a_window(settings):
+    settings.RATE_MAGIC_REDEEM_FAILURES_PER_IP = "2/h"
+    for _ in range(2):
+        with pytest.raises(LinkRefused):
+            link_redeem(token="login.guess")
+    for _ in range(4):
+        with pytest.raises(RateLimited):
+            link_redeem(token="login.guess")
+    assert [e.outcome for e in _events("login.failed")] == ["failure", "failure", "denied"]
 
 
 def test_it_does_not_count_successful_redemptions_as_failures(settings):
