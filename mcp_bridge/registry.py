@@ -12,6 +12,7 @@ the trace with its upstream spans, audits writes and returns the result.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
@@ -20,9 +21,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from orderdesk_admin import context, tracing
+from orderdesk_admin import context, deadlines, tracing
 from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound, OperationError
 from orderdesk_admin.types import Progress
 from tenants.actors import Actor, Permission
@@ -163,6 +165,12 @@ def check_allowed(op: Operation, actor: Actor) -> None:
     actor.require(op.permission)
 
 
+def _time_budget(op: Operation):
+    if op.reports_progress:
+        return contextlib.nullcontext()
+    return deadlines.budget(settings.ORDERDESK_OPERATION_DEADLINE)
+
+
 async def run_operation(
     op: Operation,
     arguments: dict[str, Any],
@@ -192,7 +200,10 @@ async def run_operation(
             kwargs = {name: getattr(validated, name) for name in type(validated).model_fields}
             if op.reports_progress:
                 kwargs["progress"] = progress
-            result = await op.func(tenant=actor.tenant, actor=actor, **kwargs)
+            # One 30 s budget for all of an operation's upstream calls; batches (which report
+            # progress) may run longer, each of their calls keeping its own deadline.
+            with _time_budget(op):
+                result = await op.func(tenant=actor.tenant, actor=actor, **kwargs)
         except OperationError as exc:
             error = exc
         except Exception as exc:

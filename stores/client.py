@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from orderdesk_admin import tracing
+from orderdesk_admin import deadlines, tracing
 from orderdesk_admin.errors import OperationError, RateLimited, UpstreamUnavailable
 from orderdesk_admin.redaction import redact_text
 from stores.breaker import CircuitBreaker, default_breaker
@@ -120,6 +120,9 @@ class OrderDeskClient:
         base_url = check_base_url(creds.base_url)
         check_path(path)
         body = encode_body(json) if json is not None else None
+        seconds = settings.ORDERDESK_OPERATION_DEADLINE if deadline is None else deadline
+        if (left := deadlines.remaining()) is not None:
+            seconds = min(seconds, left)  # no call outlives the operation that makes it
         call = _Call(
             self,
             creds=creds,
@@ -128,7 +131,7 @@ class OrderDeskClient:
             url=base_url + path,
             params=params,
             body=body,
-            ends_at=self.clock() + (settings.ORDERDESK_OPERATION_DEADLINE if deadline is None else deadline),
+            ends_at=self.clock() + seconds,
         )
         return await call.run()
 
@@ -188,7 +191,10 @@ class _Call:
             if delay > 0:
                 await self.client.sleep(delay)
         if last is None:
-            raise UpstreamUnavailable(f"No time was left to call OrderDesk for {self.method} {self.path}.")
+            raise UpstreamUnavailable(
+                f"The operation used up its time budget before calling OrderDesk for {self.method} "
+                f"{self.path}; nothing was sent. Try again."
+            )
         raise policy.failure(last, secrets=self.secrets, hint=None, gave_up_early=True)
 
     def _out_of_time(self, result: policy.AttemptResult, hint: float | None) -> OperationError:
