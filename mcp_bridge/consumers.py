@@ -20,6 +20,7 @@ class TraceTailConsumer(AsyncWebsocketConsumer):
     """
 
     group: str | None = None
+    tenant_id = None
     filters: dict[str, str] = {}
 
     async def connect(self) -> None:
@@ -31,6 +32,7 @@ class TraceTailConsumer(AsyncWebsocketConsumer):
             return
         query = parse_qs(self.scope.get("query_string", b"").decode(), max_num_fields=20)
         self.filters = {name: query[name][0] for name in LIVE_FILTERS if query.get(name)}
+        self.tenant_id = membership.tenant_id
         self.group = broadcast.tenant_group(membership.tenant_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -42,6 +44,9 @@ class TraceTailConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None) -> None:
         """The tail only pushes; anything a browser sends is ignored."""
 
-    async def trace_row(self, event: dict) -> None:
-        if selectors.matches_live_filters(self.filters, event.get("meta", {})):
-            await self.send(text_data=event["html"])
+    async def trace_recorded(self, event: dict) -> None:
+        if not selectors.matches_live_filters(self.filters, event.get("meta", {})):
+            return
+        html = await sync_to_async(broadcast.render_row_of)(tenant_id=self.tenant_id, trace_id=event["trace"])
+        if html is not None:
+            await self.send(text_data=html)

@@ -143,14 +143,13 @@ def _save(
                 **({"error": error_message} if error_message else {}),
             },
         )
-    transaction.on_commit(lambda: _announce(trace))
     return trace
 
 
-def _announce(trace: Trace) -> None:
+async def save_trace(**kwargs) -> Trace:
+    """Save the call (committed when this returns), then announce it to the live tail."""
     from mcp_bridge import broadcast  # Channels push to the live tail; optional at import time
 
-    broadcast.trace_recorded(trace)
-
-
-save_trace = sync_to_async(_save)
+    trace = await sync_to_async(_save)(**kwargs)
+    await broadcast.trace_recorded(trace)
+    return trace

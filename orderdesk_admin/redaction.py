@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -31,8 +32,12 @@ _TEXT_PATTERNS = [
     re.compile(r"(?i)([\"']?(?:api[_-]?key|password|secret|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&}]+"),
 ]
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# Every text pattern needs one of these (case-insensitively); text without any is left alone without
+# running the patterns, which keeps redacting a large order cheap.
+_TEXT_TRIGGERS = ("odk_", "bearer", "/auth/magic/", "key", "password", "secret", "token")
 
 
+@lru_cache(maxsize=8192)  # the same few hundred field names come back on every record
 def is_secret_key(name: str) -> bool:
     lowered = str(name).lower()
     # camelCase names ("accessToken", "clientSecret") split into words like snake_case ones do.
@@ -49,6 +54,9 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
+    lowered = text.lower()
+    if not any(trigger in lowered for trigger in _TEXT_TRIGGERS):
+        return text
     for pattern in _TEXT_PATTERNS:
         if pattern.groups:
             text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
