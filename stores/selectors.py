@@ -79,11 +79,7 @@ def store_for_call(*, tenant: Tenant, actor: Actor, store: str | None) -> Store:
         ref = store.strip()
         pk = _as_uuid(ref)
         found = visible.filter(pk=pk).first() if pk else None
-        found = (
-            found
-            or visible.filter(name__iexact=ref).first()
-            or visible.filter(orderdesk_store_id=ref).first()
-        )
+        found = found or visible.filter(name__iexact=ref).first() or _by_orderdesk_id(visible, ref)
         if found is None:
             raise NotFound(f"No store {ref!r}. Stores available: {_describe(list(visible))}.", field="store")
     else:
@@ -102,6 +98,18 @@ def store_for_call(*, tenant: Tenant, actor: Actor, store: str | None) -> Store:
                 )
     tracing.note_store(str(found.pk), found.name)
     return found
+
+
+def _by_orderdesk_id(visible: QuerySet[Store], ref: str) -> Store | None:
+    """The store with this OrderDesk store id; several (one store registered twice, e.g. with another
+    base URL) is a question to ask, not a guess to make."""
+    matches = list(visible.filter(orderdesk_store_id=ref)[:21])
+    if len(matches) > 1:
+        raise InvalidInput(
+            f"Several stores have OrderDesk store id {ref!r}; name one by id or name: {_describe(matches)}.",
+            field="store",
+        )
+    return matches[0] if matches else None
 
 
 astore_for_call = sync_to_async(store_for_call)

@@ -153,6 +153,17 @@ def test_it_shows_a_limited_key_only_its_stores(acme, store_factory):
     assert selectors.store_for_call(tenant=acme, actor=actor, store=None) == store_a
 
 
+def test_it_asks_which_store_when_an_orderdesk_store_id_is_registered_twice(acme, alice, store_factory):
+    store_factory(tenant=acme, name="Main", orderdesk_store_id="4242")
+    store_factory(tenant=acme, name="Main (staging URL)", orderdesk_store_id="4242")
+
+    with pytest.raises(InvalidInput, match="Several stores have OrderDesk store id '4242'") as caught:
+        selectors.store_for_call(tenant=acme, actor=actor_for(alice), store="4242")
+
+    assert "Main (staging URL)" in caught.value.message and caught.value.field == "store"
+    assert selectors.store_for_call(tenant=acme, actor=actor_for(alice), store="main").name == "Main"
+
+
 # --- stores_use -----------------------------------------------------------------------------------------
 
 
