@@ -18,41 +18,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import os
 import secrets
-import shutil
 import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _harness import environment, setup_django
+
 BCRYPT_ROUNDS = 12
 GOAL_MEAN_MS = 1.0
 GOAL_RATIO = 100.0
-
-
-def configure(var_dir: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    for name in ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS_FILE", "SECRET_KEY_FILE"):
-        os.environ.pop(name, None)
-    # Production settings (DEBUG off): with DEBUG on, Django records and logs every query, which
-    # would be measured too.
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="orderdesk_admin.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ENCRYPTION_KEYS="v1:" + base64.b64encode(os.urandom(32)).decode(),
-        VAR_DIR=var_dir,
-        API_KEY_BCRYPT_ROUNDS=str(BCRYPT_ROUNDS),
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        LOG_LEVEL="WARNING",
-    )
-    import django
-
-    django.setup()
 
 
 def create_key() -> str:
@@ -140,9 +117,8 @@ def main() -> None:
     parser.add_argument("--bcrypt-runs", type=int, default=5)
     options = parser.parse_args()
 
-    var_dir = tempfile.mkdtemp(prefix="oda-bench-keys-")
-    try:
-        configure(var_dir)
+    with tempfile.TemporaryDirectory(prefix="oda-bench-keys-", ignore_cleanup_errors=True) as var_dir:
+        setup_django(environment(var_dir, API_KEY_BCRYPT_ROUNDS=str(BCRYPT_ROUNDS)))
         from django.db import connections
 
         raw = create_key()
@@ -163,8 +139,6 @@ def main() -> None:
         async_ok = report("aauthenticate (async, one event loop)", async_durations, bcrypt_ms)
         print(f"All goals met: {'yes' if sync_ok and async_ok else 'NO'}")
         connections.close_all()
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -23,92 +23,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
 import json
-import os
-import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx2
+from _harness import environment, free_port, manage, serve, setup_django
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 EMAIL = "bench@example.test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def environment(var_dir: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(
-        VAR_DIR=str(var_dir),
-        SITE_URL=f"http://127.0.0.1:{port}",
-        # Production settings: with DEBUG Django records every query, which would be measured too.
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ENCRYPTION_KEYS="v1:" + base64.b64encode(os.urandom(32)).decode(),
-        SECURE_SSL_REDIRECT="false",  # plain http on loopback
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        LOG_LEVEL="WARNING",
-        MCP_TOOL_CALLS_PER_MINUTE="1000000",  # the per-key limit is not what is measured here
-        DJANGO_SETTINGS_MODULE="orderdesk_admin.settings",
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args[:1])} failed:\n{done.stderr[-2000:]}")
-    return done.stdout.strip()
-
-
-@contextlib.contextmanager
-def uvicorn(env: dict[str, str], port: int):
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "bench.mcp_bench_app:application",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-            "--lifespan", "on", "--no-access-log", "--log-level", "warning",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit("uvicorn did not start")
-            time.sleep(0.2)
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 class Stats:
@@ -241,11 +168,7 @@ async def run(url: str, open_url: str, raw: str, calls: int) -> None:
 
 def verification_cost(env: dict[str, str], raw: str) -> None:
     """Key verification in this process, against the same database: warm cache vs one bcrypt."""
-    os.environ.update(env)
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
+    setup_django(env)
     import bcrypt
 
     from tenants.keys.core import aauthenticate, parse
@@ -276,7 +199,8 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-mcp-") as tmp:
-        env = environment(Path(tmp), port)
+        # The per-key limit is not what is measured here.
+        env = environment(tmp, port, MCP_TOOL_CALLS_PER_MINUTE="1000000")
         print(f"setting up in {tmp} (port {port}) ...")
         manage(env, "migrate", "--noinput")
         manage(env, "create_tenant", "--email", EMAIL)
@@ -284,7 +208,7 @@ def main() -> None:
             manage(env, "sandbox_seed", "--email", EMAIL, "--orders", "150", "--seed", "7")
         raw = manage(env, "create_api_key", "--email", EMAIL, "--name", "bench", "--scope", "read_write")
         env["BENCH_KEY"] = raw
-        with uvicorn(env, port):
+        with serve(env, port, app="bench.mcp_bench_app:application"):
             base = f"http://127.0.0.1:{port}"
             asyncio.run(run(f"{base}/mcp", f"{base}/mcp-open", raw, args.calls))
         verification_cost(env, raw)

@@ -21,52 +21,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import os
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _harness import environment, free_port, serve, setup_django
+
 BURST = 20
 REFILL_PER_SECOND = 3.0
 GOAL_RATIO = 1.10
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def configure(var_dir: str, port: int, redis_url: str = "") -> dict[str, str]:
-    """Environment shared by this process and the server: same database, same keys, same origin."""
-    sys.path.insert(0, str(ROOT))
-    for name in ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS_FILE", "SECRET_KEY_FILE", "SANDBOX_BASE_URL"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="orderdesk_admin.settings",
-        DEBUG="false",  # production settings: DEBUG would record every query, in both processes
-        SECURE_SSL_REDIRECT="false",  # plain http on loopback
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ENCRYPTION_KEYS="v1:" + base64.b64encode(os.urandom(32)).decode(),
-        VAR_DIR=var_dir,
-        SITE_URL=f"http://127.0.0.1:{port}",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        LOG_LEVEL="WARNING",
-    )
-    if redis_url:
-        os.environ["REDIS_URL"] = redis_url
-    import django
-
-    django.setup()
-    return dict(os.environ)
 
 
 def create_store():
@@ -79,26 +41,6 @@ def create_store():
     tenant = Tenant.objects.create(name="Pacing Bench")
     store = provision_sandbox_store(tenant=tenant, orders=60, seed=1)
     return store.credentials()
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "uvicorn", "orderdesk_admin.asgi:application",
-        "--host", "127.0.0.1", "--port", str(port), "--lifespan", "on", "--log-level", "warning",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"uvicorn exited with status {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.1)
-    server.terminate()
-    raise SystemExit("uvicorn did not become healthy within 30 s")
 
 
 async def run_reads(creds, requests: int, callers: int) -> tuple[float, list, list[BaseException]]:
@@ -131,19 +73,14 @@ def main() -> None:
     parser.add_argument("--redis-url", default="", help="pace through the Redis governor on this database")
     args = parser.parse_args()
 
-    var_dir = tempfile.mkdtemp(prefix="oda-bench-pacing-")
-    port = free_port()
-    server = None
-    try:
-        env = configure(var_dir, port, args.redis_url)
+    with tempfile.TemporaryDirectory(prefix="oda-bench-pacing-", ignore_cleanup_errors=True) as var_dir:
+        port = free_port()
+        overrides = {"REDIS_URL": args.redis_url} if args.redis_url else {}
+        env = environment(var_dir, port, **overrides)
+        setup_django(env)
         creds = create_store()
-        server = start_server(env, port)
-        elapsed, spans, errors = asyncio.run(run_reads(creds, args.requests, args.callers))
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        shutil.rmtree(var_dir, ignore_errors=True)
+        with serve(env, port):
+            elapsed, spans, errors = asyncio.run(run_reads(creds, args.requests, args.callers))
 
     limit = (args.requests - BURST) / REFILL_PER_SECOND
     ratio = elapsed / limit
