@@ -153,15 +153,13 @@ class LocalGovernor:
             return self._refilled(key, self.clock()).tokens + self.headroom
 
 
-# Redis keeps `tokens` and `updated` per bucket; the script refills, reserves and returns the wait in one
+# Redis keeps `tokens` and `updated` per bucket; each script refills, then reserves or corrects, in one
 # atomic step, on Redis's own clock so processes on different machines agree. Numbers are returned as
 # text because Redis truncates Lua numbers to integers.
-_RESERVE_SCRIPT = """
-local usable = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local max_wait = tonumber(ARGV[3])
-local ttl = tonumber(ARGV[4])
-local start_lag = tonumber(ARGV[5])
+
+# The bucket as it is now (what `LocalGovernor._refilled` does): `now`, and `tokens`/`updated` after
+# the refill since `updated`; a missing bucket starts full. Expects `usable` and `rate` to be set.
+_REFILL = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
@@ -175,6 +173,18 @@ if now > updated then
   tokens = math.min(usable, tokens + (now - updated) * rate)
   updated = now
 end
+"""
+
+_RESERVE_SCRIPT = (
+    """
+local usable = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local max_wait = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[4])
+local start_lag = tonumber(ARGV[5])
+"""
+    + _REFILL
+    + """
 local after = tokens - 1
 local wait = 0
 if after < 0 then wait = (updated - now) - after / rate end
@@ -186,27 +196,19 @@ redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', after), 'updated', s
 redis.call('EXPIRE', KEYS[1], ttl)
 return {1, string.format('%.6f', wait)}
 """
+)
 
-_OBSERVE_SCRIPT = """
+_OBSERVE_SCRIPT = (
+    """
 local usable = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local headroom = tonumber(ARGV[3])
 local remaining = tonumber(ARGV[4])
 local tolerance = tonumber(ARGV[5])
 local ttl = tonumber(ARGV[6])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
-local tokens = tonumber(state[1])
-local updated = tonumber(state[2])
-if tokens == nil or updated == nil then
-  tokens = usable
-  updated = now
-end
-if now > updated then
-  tokens = math.min(usable, tokens + (now - updated) * rate)
-  updated = now
-end
+"""
+    + _REFILL
+    + """
 if remaining < tokens + headroom - tolerance then
   tokens = remaining - headroom
 end
@@ -215,6 +217,7 @@ redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', tokens),
 redis.call('EXPIRE', KEYS[1], ttl)
 return 1
 """
+)
 
 
 class RedisGovernor:
