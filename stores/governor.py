@@ -25,18 +25,18 @@ cannot be reached it falls back to the local bucket rather than stopping all Ord
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from stores.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -246,26 +246,12 @@ class RedisGovernor:
             capacity=capacity, refill_per_second=refill_per_second, headroom=headroom, start_lag=start_lag
         )
         # redis.asyncio connections belong to the event loop that opened them: one client per loop.
-        self._per_loop: dict[int, tuple[weakref.ref[asyncio.AbstractEventLoop], _RedisHandles]] = {}
-        self._lock = threading.Lock()
-
-    def _handles(self) -> _RedisHandles:
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            for loop_id, (ref, _handles) in list(self._per_loop.items()):
-                other = ref()
-                if other is None or other.is_closed():
-                    del self._per_loop[loop_id]
-            entry = self._per_loop.get(id(loop))
-            if entry is None or entry[0]() is not loop:
-                entry = (weakref.ref(loop), _RedisHandles.open(self.url))
-                self._per_loop[id(loop)] = entry
-            return entry[1]
+        self._per_loop = PerLoop(lambda: _RedisHandles.open(url))
 
     async def reserve(self, key: str, *, max_wait: float = math.inf) -> Reservation:
         from redis.exceptions import RedisError
 
-        handles = self._handles()
+        handles = self._per_loop.get()
         limit = min(max_wait, 1e9)
         try:
             granted, wait = await handles.reserve(
@@ -279,7 +265,7 @@ class RedisGovernor:
     async def observe(self, key: str, tokens_remaining: int) -> None:
         from redis.exceptions import RedisError
 
-        handles = self._handles()
+        handles = self._per_loop.get()
         try:
             await handles.observe(
                 keys=[self.PREFIX + key],
@@ -291,11 +277,9 @@ class RedisGovernor:
 
     async def aclose(self) -> None:
         """Close this event loop's Redis connections (tests and shutdown)."""
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            entry = self._per_loop.pop(id(loop), None)
-        if entry is not None:
-            await entry[1].client.aclose()
+        handles = self._per_loop.pop()
+        if handles is not None:
+            await handles.client.aclose()
 
 
 @dataclass

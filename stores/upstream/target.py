@@ -3,13 +3,10 @@ pooled httpx.AsyncClient per event loop."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import ipaddress
 import json
-import threading
 import uuid
-import weakref
 from collections.abc import Callable
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
@@ -21,6 +18,7 @@ from django.conf import settings
 
 from orderdesk_admin.errors import InvalidInput
 from stores.models import StoreCredentials
+from stores.per_loop import PerLoop
 
 try:
     APP_VERSION = version("orderdesk-admin")
@@ -138,15 +136,13 @@ def attempt_timeout(remaining: float) -> httpx.Timeout:
 
 
 class ClientPool:
-    """One httpx.AsyncClient per running event loop. uvicorn runs one loop, so in production this is one
-    pooled client per process; tests and async_to_sync create other loops, and an AsyncClient's
-    connections must never be used from a loop other than their own. Clients of closed loops are
-    dropped (their connections died with the loop)."""
+    """One httpx.AsyncClient per running event loop (see stores.per_loop): in production one pooled
+    client per process, and an AsyncClient's connections are never used from a loop other than their
+    own."""
 
     def __init__(self, transport: TransportSource = None):
         self._transport = transport
-        self._clients: dict[int, tuple[weakref.ref[asyncio.AbstractEventLoop], httpx.AsyncClient]] = {}
-        self._lock = threading.Lock()
+        self._clients = PerLoop(self._new_client)
 
     def _new_client(self) -> httpx.AsyncClient:
         transport = self._transport() if callable(self._transport) else self._transport
@@ -164,26 +160,13 @@ class ClientPool:
         )
 
     def get(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            for loop_id, (ref, _client) in list(self._clients.items()):
-                other = ref()
-                if other is None or other.is_closed():
-                    del self._clients[loop_id]
-            entry = self._clients.get(id(loop))
-            if entry is None or entry[0]() is not loop:
-                entry = (weakref.ref(loop), self._new_client())
-                self._clients[id(loop)] = entry
-            return entry[1]
+        return self._clients.get()
 
     async def aclose(self) -> None:
         """Close the current loop's client (shutdown and tests)."""
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            entry = self._clients.pop(id(loop), None)
-        if entry is not None:
-            await entry[1].aclose()
+        client = self._clients.pop()
+        if client is not None:
+            await client.aclose()
 
     def loops(self) -> int:
-        with self._lock:
-            return len(self._clients)
+        return len(self._clients)
