@@ -10,9 +10,20 @@ from django.db.models import Q
 from django.http import QueryDict
 
 from sandbox.engine import stores
-from sandbox.engine.errors import bad_request, not_found
+from sandbox.engine.errors import bad_request
 from sandbox.engine.order_query import DEFAULT_LIMIT, MAX_LIMIT
-from sandbox.engine.values import as_float, as_int, as_list, as_map, as_money, as_object, as_text, bumped, now
+from sandbox.engine.values import (
+    as_float,
+    as_int,
+    as_list,
+    as_map,
+    as_money,
+    as_object,
+    as_text,
+    bumped,
+    get_by_number,
+    now,
+)
 from sandbox.models import SandboxInventoryItem, SandboxStore
 
 DEFAULT_UPDATE_SOURCE = "API"
@@ -67,14 +78,8 @@ def _code_error(code: str):
 
 def get_inventory_item(store: SandboxStore, item_id: Any) -> SandboxInventoryItem:
     """ASSUMPTION (orderdesk-api.md §5.1): an unknown id is 404 "Inventory Item Not Found"."""
-    try:
-        number = int(str(item_id))
-    except ValueError:
-        raise not_found("Inventory Item Not Found") from None
-    found = SandboxInventoryItem.objects.filter(store=store, item_id=number).first()
-    if found is None:
-        raise not_found("Inventory Item Not Found")
-    return found
+    items = SandboxInventoryItem.objects.filter(store=store)
+    return get_by_number(items, "item_id", item_id, "Inventory Item Not Found")
 
 
 def list_inventory(store: SandboxStore, params: QueryDict) -> InventoryPage:

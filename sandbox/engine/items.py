@@ -7,21 +7,14 @@ from typing import Any
 from django.db import transaction
 
 from sandbox.engine import stores
-from sandbox.engine.errors import not_found
 from sandbox.engine.orders import get_order, parse_item, refresh_totals
+from sandbox.engine.values import get_by_number
 from sandbox.models import SandboxOrder, SandboxOrderItem, SandboxStore
 
 
 def get_item(order: SandboxOrder, item_id: Any) -> SandboxOrderItem:
     """ASSUMPTION (orderdesk-api.md §5.1): an unknown item is 404 "Order Item Not Found"."""
-    try:
-        number = int(str(item_id))
-    except ValueError:
-        raise not_found("Order Item Not Found") from None
-    item = order.items.filter(item_id=number).first()
-    if item is None:
-        raise not_found("Order Item Not Found")
-    return item
+    return get_by_number(order.items, "item_id", item_id, "Order Item Not Found")
 
 
 def item_add(store: SandboxStore, order_id: Any, body: Any) -> SandboxOrderItem:

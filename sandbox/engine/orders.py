@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from sandbox.engine import stores
-from sandbox.engine.errors import bad_request, not_found
+from sandbox.engine.errors import bad_request
 from sandbox.engine.serialize import CUSTOMER_FIELDS, RETURN_ADDRESS_FIELDS, SHIPPING_FIELDS
 from sandbox.engine.values import (
     as_float,
@@ -28,6 +28,7 @@ from sandbox.engine.values import (
     as_text,
     bumped,
     fmt_timestamp,
+    get_by_number,
     now,
     parse_timestamp,
 )
@@ -212,17 +213,11 @@ def refresh_totals(order: SandboxOrder) -> None:
 
 def get_order(store: SandboxStore, order_id: Any, *, for_update: bool = False) -> SandboxOrder:
     """ASSUMPTION (orderdesk-api.md §3.4): an unknown id is 404 "Order Not Found"."""
-    try:
-        number = int(str(order_id))
-    except ValueError:
-        raise not_found("Order Not Found") from None
-    orders = SandboxOrder.objects.filter(store=store, order_id=number)
+    orders = SandboxOrder.objects.filter(store=store)
     if for_update:
         orders = orders.select_for_update()
-    found = orders.prefetch_related("items", "shipments").first()
-    if found is None:
-        raise not_found("Order Not Found")
-    return found
+    orders = orders.prefetch_related("items", "shipments")
+    return get_by_number(orders, "order_id", order_id, "Order Not Found")
 
 
 # --- Writes -----------------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from urllib.parse import quote
 from django.db import transaction
 
 from sandbox.engine import stores
-from sandbox.engine.errors import ApiError, bad_request, not_found
+from sandbox.engine.errors import ApiError, bad_request
 from sandbox.engine.orders import get_order
-from sandbox.engine.values import as_list, as_money_like, as_object, as_text, bumped, now
+from sandbox.engine.values import as_list, as_money_like, as_object, as_text, bumped, get_by_number, now
 from sandbox.models import SandboxOrder, SandboxShipment, SandboxStore
 
 WRITABLE = ("tracking_number", "carrier_code", "shipment_method", "weight", "cost", "status", "tracking_url")
@@ -88,14 +88,7 @@ def _touch(order: SandboxOrder) -> None:
 
 def get_shipment(order: SandboxOrder, shipment_id: Any) -> SandboxShipment:
     """ASSUMPTION (orderdesk-api.md §5.1): an unknown shipment is 404 "Shipment Not Found"."""
-    try:
-        number = int(str(shipment_id))
-    except ValueError:
-        raise not_found("Shipment Not Found") from None
-    found = order.shipments.filter(shipment_id=number).first()
-    if found is None:
-        raise not_found("Shipment Not Found")
-    return found
+    return get_by_number(order.shipments, "shipment_id", shipment_id, "Shipment Not Found")
 
 
 def _create(store: SandboxStore, order: SandboxOrder, values: dict[str, str]) -> SandboxShipment:

@@ -1,6 +1,7 @@
 """Reading request values the way OrderDesk does, and writing them back with its types.
 
-Every parser raises a 400 `ApiError` naming the field, so handlers never see a half-parsed value.
+Every parser raises a 400 `ApiError` naming the field, so handlers never see a half-parsed value; a
+record id in a path that names no record is a 404 (`get_by_number`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Manager, Model, QuerySet
 from django.utils import timezone
 
-from sandbox.engine.errors import bad_request
+from sandbox.engine.errors import bad_request, not_found
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 CENT = Decimal("0.01")
@@ -180,3 +182,19 @@ def parse_timestamp(value: Any, field: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).replace(microsecond=0)
+
+
+# --- Ids in paths -----------------------------------------------------------------------------------
+
+
+def get_by_number[M: Model](rows: QuerySet[M] | Manager[M], field: str, value: Any, message: str) -> M:
+    """The row of `rows` whose `field` is the number `value`. Not a number, or no such row: a 404
+    with OrderDesk's `message` (e.g. "Order Not Found")."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise not_found(message) from None
+    found = rows.filter(**{field: number}).first()
+    if found is None:
+        raise not_found(message)
+    return found
