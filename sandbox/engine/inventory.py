@@ -13,9 +13,9 @@ from sandbox.engine import stores
 from sandbox.engine.errors import bad_request
 from sandbox.engine.order_query import DEFAULT_LIMIT, MAX_LIMIT
 from sandbox.engine.values import (
+    as_batch,
     as_float,
     as_int,
-    as_list,
     as_map,
     as_money,
     as_object,
@@ -145,13 +145,7 @@ def inventory_batch(store: SandboxStore, body: Any) -> int:
     {"inventory_items": [...]} wrapper is accepted too).
     ASSUMPTION (§3.14): each entry replaces the item with its `id`, else the one with its `code`, else
     is created. The batch is all-or-nothing: one invalid entry rejects it with a 400."""
-    if isinstance(body, dict) and "inventory_items" in body:
-        body = body["inventory_items"]
-    entries = as_list(body, "inventory_items")
-    if not entries:
-        raise bad_request("Send a list of inventory items")
-    if len(entries) > 500:
-        raise bad_request("At most 500 inventory items per batch")
+    entries = as_batch(body, "inventory_items", empty="Send a list of inventory items")
     parsed = []
     for index, raw in enumerate(entries):
         label = f"inventory_items[{index}]"

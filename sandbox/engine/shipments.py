@@ -11,7 +11,7 @@ from django.db import transaction
 from sandbox.engine import stores
 from sandbox.engine.errors import ApiError, bad_request
 from sandbox.engine.orders import get_order
-from sandbox.engine.values import as_list, as_money_like, as_object, as_text, bumped, get_by_number, now
+from sandbox.engine.values import as_batch, as_money_like, as_object, as_text, bumped, get_by_number, now
 from sandbox.models import SandboxOrder, SandboxShipment, SandboxStore
 
 WRITABLE = ("tracking_number", "carrier_code", "shipment_method", "weight", "cost", "status", "tracking_url")
@@ -142,14 +142,9 @@ def shipment_delete(store: SandboxStore, order_id: Any, shipment_id: Any) -> int
 
 def batch_entries(body: Any) -> list[Any]:
     """A bare array [CORROBORATED BILLY] or {"shipments": [...]} (AE's wrapper), both accepted."""
-    if isinstance(body, dict) and "shipments" in body:
-        body = body["shipments"]
-    entries = as_list(body, "shipments")
-    if not entries:
-        raise bad_request("Send a list of shipments, each with order_id and tracking_number")
-    if len(entries) > 500:
-        raise bad_request("At most 500 shipments per batch")
-    return entries
+    return as_batch(
+        body, "shipments", empty="Send a list of shipments, each with order_id and tracking_number"
+    )
 
 
 def shipments_add_batch(store: SandboxStore, body: Any) -> list[dict[str, Any]]:

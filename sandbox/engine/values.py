@@ -20,6 +20,7 @@ from sandbox.engine.errors import bad_request, not_found
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 CENT = Decimal("0.01")
+MAX_BATCH = 500  # entries in one batch request
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -141,6 +142,19 @@ def as_list(value: Any, field: str) -> list[Any]:
     if not isinstance(value, list):
         raise bad_request(f"{field} must be a list")
     return value
+
+
+def as_batch(body: Any, key: str, *, empty: str) -> list[Any]:
+    """A batch body: a bare array or `{key: [...]}`, with 1 to MAX_BATCH entries (`empty` is the
+    message for none)."""
+    if isinstance(body, dict) and key in body:
+        body = body[key]
+    entries = as_list(body, key)
+    if not entries:
+        raise bad_request(empty)
+    if len(entries) > MAX_BATCH:
+        raise bad_request(f"At most {MAX_BATCH} {key.replace('_', ' ')} per batch")
+    return entries
 
 
 def as_object(value: Any, field: str) -> dict[str, Any]:
