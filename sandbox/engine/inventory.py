@@ -107,10 +107,14 @@ def inventory_create(store: SandboxStore, body: Any) -> SandboxInventoryItem:
         store = stores.lock(store)
         if _code_taken(store, values["code"]):
             raise _code_error(values["code"])
-        stamp = now()
-        return SandboxInventoryItem.objects.create(
-            store=store, item_id=stores.allocate_ids(store)[0], date_added=stamp, date_updated=stamp, **values
-        )
+        return _create(store, values)
+
+
+def _create(store: SandboxStore, values: dict[str, Any]) -> SandboxInventoryItem:
+    stamp = now()
+    return SandboxInventoryItem.objects.create(
+        store=store, item_id=stores.allocate_ids(store)[0], date_added=stamp, date_updated=stamp, **values
+    )
 
 
 def _replace(store: SandboxStore, item: SandboxInventoryItem, values: dict[str, Any]) -> None:
@@ -162,13 +166,6 @@ def inventory_batch(store: SandboxStore, body: Any) -> int:
                 item = SandboxInventoryItem.objects.filter(store=store, code=values["code"]).first()
             if item is not None:
                 _replace(store, item, values)
-                continue
-            stamp = now()
-            SandboxInventoryItem.objects.create(
-                store=store,
-                item_id=stores.allocate_ids(store)[0],
-                date_added=stamp,
-                date_updated=stamp,
-                **values,
-            )
+            else:
+                _create(store, values)
     return len(parsed)
