@@ -18,6 +18,7 @@ from orderdesk_admin.types import Changes, Cursor, Limit, ProductId, Progress, S
 from orders.services import merge
 from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
 from orders.services.cursor import make_cursor, read_cursor
+from orders.services.delete import delete_record
 from orders.services.locks import record_lock
 from orders.services.update import update_record, version_of
 from orders.types import Deleted
@@ -226,14 +227,17 @@ async def products_delete(
 ) -> Deleted:
     """Delete an inventory item permanently. Orders that contain its SKU are not changed."""
     call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
-    label = f"Inventory item {product_id} in store {call.label}"
-    async with record_lock("product", tenant.pk, call.store.pk, product_id, label=label):
-        tracing.note_before(await fetch_product(call, product_id))
-        try:
-            with upstream_errors(not_found=not_found_message(call, product_id), field="product_id"):
-                envelope = await call.delete(f"/inventory-items/{product_id}")
-        finally:
-            await call.invalidate("inventory")
+    envelope = await delete_record(
+        call,
+        kind="product",
+        record_id=product_id,
+        label=f"Inventory item {product_id} in store {call.label}",
+        resource="inventory",
+        before=lambda: fetch_product(call, product_id),
+        path=f"/inventory-items/{product_id}",
+        not_found=not_found_message(call, product_id),
+        field="product_id",
+    )
     return Deleted(
         id=str(product_id), message=str(envelope.get("message") or f"Inventory item {product_id} deleted.")
     )

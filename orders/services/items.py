@@ -11,6 +11,7 @@ from orderdesk_admin.errors import InvalidInput, NotFound
 from orderdesk_admin.types import Changes, ItemId, OrderId, StoreRef
 from orders.services import merge
 from orders.services.common import StoreCall, open_store, record_of, upstream_errors
+from orders.services.delete import delete_record
 from orders.services.locks import record_lock
 from orders.services.orders import fetch_order, not_found_message, order_label
 from orders.services.update import update_record
@@ -133,16 +134,19 @@ async def order_items_delete(
 ) -> Deleted:
     """Remove an item from an order permanently. OrderDesk recomputes the order's totals."""
     call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
-    label = order_label(call, order_id)
-    async with record_lock("order", tenant.pk, call.store.pk, order_id, label=label):
-        order = await fetch_order(call, order_id)
-        tracing.note_before(find_item(order, item_id, call=call, order_id=order_id))
-        try:
-            with upstream_errors(
-                not_found=f"Item {item_id} not found on order {order_id} in store {call.label}.",
-                field="item_id",
-            ):
-                envelope = await call.delete(f"/orders/{order_id}/order-items/{item_id}")
-        finally:
-            await call.invalidate("orders")
+
+    async def before() -> dict[str, Any]:
+        return find_item(await fetch_order(call, order_id), item_id, call=call, order_id=order_id)
+
+    envelope = await delete_record(
+        call,
+        kind="order",
+        record_id=order_id,
+        label=order_label(call, order_id),
+        resource="orders",
+        before=before,
+        path=f"/orders/{order_id}/order-items/{item_id}",
+        not_found=f"Item {item_id} not found on order {order_id} in store {call.label}.",
+        field="item_id",
+    )
     return Deleted(id=item_id, message=str(envelope.get("message") or f"Order item {item_id} deleted."))

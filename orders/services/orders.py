@@ -24,8 +24,8 @@ from orders.services import merge
 from orders.services.common import StoreCall, open_store, record_of, store_folders, upstream_errors
 from orders.services.cursor import make_cursor, read_cursor
 from orders.services.dates import ORDERDESK_FORMAT, date_range, utc_now_text
+from orders.services.delete import delete_record
 from orders.services.idempotency import Claim, run_idempotent
-from orders.services.locks import record_lock
 from orders.services.presets import project
 from orders.services.update import update_record
 from orders.types import Deleted, Order, OrderPage
@@ -422,12 +422,15 @@ async def orders_delete(
     The order as it was is kept in the operation's trace. Returns {id, deleted, message}.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
-    label = order_label(call, order_id)
-    async with record_lock("order", tenant.pk, call.store.pk, order_id, label=label):
-        tracing.note_before(await fetch_order(call, order_id))
-        try:
-            with upstream_errors(not_found=not_found_message(call, order_id), field="order_id"):
-                envelope = await call.delete(f"/orders/{order_id}")
-        finally:
-            await call.invalidate("orders")
+    envelope = await delete_record(
+        call,
+        kind="order",
+        record_id=order_id,
+        label=order_label(call, order_id),
+        resource="orders",
+        before=lambda: fetch_order(call, order_id),
+        path=f"/orders/{order_id}",
+        not_found=not_found_message(call, order_id),
+        field="order_id",
+    )
     return Deleted(id=order_id, message=str(envelope.get("message") or f"Order {order_id} deleted."))

@@ -11,6 +11,7 @@ from orderdesk_admin.errors import InvalidInput, NotFound, OutcomeUnknown, Upstr
 from orderdesk_admin.types import Changes, IdempotencyKey, OrderId, Progress, ShipmentId, StoreRef
 from orders.services import merge
 from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
+from orders.services.delete import delete_record
 from orders.services.idempotency import Claim, run_idempotent
 from orders.services.locks import record_lock
 from orders.services.orders import not_found_message, order_label
@@ -173,14 +174,23 @@ async def shipments_delete(
     """Delete a shipment from an order permanently."""
     call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
     not_found = f"Shipment {shipment_id} not found on order {order_id} in store {call.label}."
-    async with record_lock("order", tenant.pk, call.store.pk, order_id, label=order_label(call, order_id)):
+    path = f"/orders/{order_id}/shipments/{shipment_id}"
+
+    async def before() -> dict[str, Any] | None:
         with upstream_errors(not_found=not_found, field="shipment_id"):
-            current = record_of(await call.get(f"/orders/{order_id}/shipments/{shipment_id}"), "shipment")
-            tracing.note_before(current)
-            try:
-                envelope = await call.delete(f"/orders/{order_id}/shipments/{shipment_id}")
-            finally:
-                await call.invalidate("orders")
+            return record_of(await call.get(path), "shipment")
+
+    envelope = await delete_record(
+        call,
+        kind="order",
+        record_id=order_id,
+        label=order_label(call, order_id),
+        resource="orders",
+        before=before,
+        path=path,
+        not_found=not_found,
+        field="shipment_id",
+    )
     return Deleted(id=shipment_id, message=str(envelope.get("message") or f"Shipment {shipment_id} deleted."))
 
 
