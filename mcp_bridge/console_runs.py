@@ -34,12 +34,10 @@ from mcp_bridge.registry import (
     run_operation,
     validation_message,
 )
-from mcp_bridge.trace_store import to_jsonable
+from mcp_bridge.trace_store import audit_refusal, to_jsonable
 from orderdesk_admin import context
 from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound, OperationError
 from tenants.actors import Actor
-from tenants.audit import Action, audit
-from tenants.models import AuditOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -93,14 +91,7 @@ def ensure_callable(op: Operation, actor: Actor) -> None:
     try:
         check_allowed(op, actor)
     except Forbidden:
-        audit(
-            Action.ACCESS_DENIED,
-            actor=actor,
-            target_type="operation",
-            target_id=op.name,
-            outcome=AuditOutcome.DENIED,
-            detail={"operation": op.name},
-        )
+        audit_refusal(op, actor)
         raise
 
 

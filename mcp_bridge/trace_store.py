@@ -65,6 +65,18 @@ def _outcome(error: BaseException | None) -> tuple[str, str, str]:
     return TraceOutcome.CRASH, "crash", f"Unexpected error (request {context.current().request_id})"
 
 
+def audit_refusal(op: Operation, actor: Actor, **detail: str) -> None:
+    """The `access.denied` event of an operation refused to `actor` (permission or toolset)."""
+    audit(
+        Action.ACCESS_DENIED,
+        actor=actor,
+        target_type="operation",
+        target_id=op.name,
+        outcome=AuditOutcome.DENIED,
+        detail={"operation": op.name, **detail},
+    )
+
+
 @transaction.atomic
 def _save(
     *,
@@ -118,14 +130,7 @@ def _save(
         for seq, span in enumerate(recorder.spans, start=1)
     )
     if isinstance(error, Forbidden):
-        audit(
-            Action.ACCESS_DENIED,
-            actor=actor,
-            target_type="operation",
-            target_id=op.name,
-            outcome=AuditOutcome.DENIED,
-            detail={"operation": op.name, "trace": str(trace.id)},
-        )
+        audit_refusal(op, actor, trace=str(trace.id))
     elif not op.read_only and op.toolset != "stores":
         # Upstream writes are audited here, once for every interface. Store operations change our
         # own database and audit themselves in their services (store.created, key.default_store, …).
