@@ -58,6 +58,10 @@ Updates = Annotated[
 ]
 
 
+def product_label(call: StoreCall, product_id: int) -> str:
+    return f"Inventory item {product_id} in store {call.label}"
+
+
 def not_found_message(call: StoreCall, product_id: int) -> str:
     return f"Inventory item {product_id} not found in store {call.label}."
 
@@ -208,7 +212,7 @@ async def products_update(
     """
     call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
     check_product_fields(changes, argument="changes", creating=False)
-    label = f"Inventory item {product_id} in store {call.label}"
+    label = product_label(call, product_id)
     updated = await update_record(
         call,
         kind="product",
@@ -231,7 +235,7 @@ async def products_delete(
         call,
         kind="product",
         record_id=product_id,
-        label=f"Inventory item {product_id} in store {call.label}",
+        label=product_label(call, product_id),
         resource="inventory",
         before=lambda: fetch_product(call, product_id),
         path=f"/inventory-items/{product_id}",
@@ -333,9 +337,8 @@ async def products_update_batch(
     lock_ids |= {as_int(item["id"]) for item in (await _items_by_code(call, codes)).values()}
     async with contextlib.AsyncExitStack() as locks:
         for pid in sorted(lock_ids):
-            label = f"Inventory item {pid} in store {call.label}"
             await locks.enter_async_context(
-                record_lock("product", tenant.pk, call.store.pk, pid, label=label)
+                record_lock("product", tenant.pk, call.store.pk, pid, label=product_label(call, pid))
             )
         by_id = sum(1 for u in updates if u.product_id is not None)
         lookups = -(-len(codes) // BATCH_CHUNK)
