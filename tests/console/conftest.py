@@ -2,7 +2,7 @@ import pytest
 
 from mcp_bridge import console_runs
 from tests.console import fake_operations
-from tests.traces.factories import StoreFactory
+from tests.factories import StoreFactory
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django import forms
 
 from mcp_bridge.forms import JsonArgumentField, OperationForm, field_specs, json_template
 from tests.console.fake_operations import fake_registry
-from tests.traces.factories import StoreFactory
+from tests.factories import StoreFactory
 
 
 @pytest.fixture

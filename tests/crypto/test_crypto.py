@@ -6,7 +6,7 @@ import pytest
 
 from orderdesk_admin import crypto
 from orderdesk_admin.crypto import DecryptionError, SecretContext
-from tests.keys.factories import StoreFactory
+from tests.factories import StoreFactory
 
 K1, K2 = os.urandom(32), os.urandom(32)
 

@@ -8,7 +8,7 @@ from orderdesk_admin import crypto
 from orderdesk_admin.management.commands import rewrap_secrets
 from stores.models import Store
 from tenants.models import AuditEvent
-from tests.keys.factories import StoreFactory
+from tests.factories import StoreFactory
 
 K1, K2, K3 = os.urandom(32), os.urandom(32), os.urandom(32)
 LABEL = "stores.Store.api_key_encrypted"

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.traces.factories import StoreFactory
+from tests.factories import StoreFactory
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 import pytest
 
 from tenants.keys import services
+from tests.factories import StoreFactory
 from tests.helpers import actor_for
-from tests.keys.factories import StoreFactory
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from tenants.keys import core
-from tests.keys.factories import StoreFactory
+from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="scans the bytes of the SQLite database file"

@@ -16,7 +16,7 @@ from tenants.actors import Actor
 from tenants.audit import Action
 from tenants.keys.core import aauthenticate
 from tenants.models import AuditEvent, Tenant
-from tests.keys.factories import StoreFactory
+from tests.factories import StoreFactory
 from tests.mcp.fake_ops import Echo
 
 pytestmark = pytest.mark.django_db(transaction=True)

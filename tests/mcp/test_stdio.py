@@ -22,7 +22,7 @@ from mcp import Client, StdioServerParameters
 from mcp_bridge.models import Trace
 from tenants.audit import Action
 from tenants.models import ApiKey, AuditEvent
-from tests.keys.factories import StoreFactory
+from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

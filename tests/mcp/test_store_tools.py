@@ -17,7 +17,7 @@ from stores.client import OrderDeskClient, override_client
 from stores.models import Store
 from tenants.audit import Action
 from tenants.models import ApiKey, AuditEvent
-from tests.keys.factories import StoreFactory
+from tests.factories import StoreFactory
 from tests.mcp.conftest import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)

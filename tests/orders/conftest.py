@@ -1,32 +1,18 @@
 """Fixtures for the order and inventory operations: stores, actors, and an in-memory OrderDesk."""
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from sandbox.models import SandboxStore
 from sandbox.provisioning import provision_sandbox_store
 from stores.breaker import CircuitBreaker
 from stores.client import OrderDeskClient, override_client
 from stores.governor import LocalGovernor
-from tenants.actors import Actor
-from tenants.keys import core
+from tests.factories import StoreFactory
 from tests.helpers import actor_for
 from tests.orders.fake import FakeOrderDesk
-from tests.stores.factories import StoreFactory, make_api_key
 
 # Wide enough for every demo order the sandbox makes.
 WIDE = {"search_start_date": "2000-01-01", "search_end_date": "2100-01-01"}
-
-
-def key_actor(tenant, **options) -> Actor:
-    """An Actor exactly as /mcp builds it for a freshly minted key."""
-    _key, raw = make_api_key(tenant, **options)
-    return core.authenticate(raw)
-
-
-def run(service, **kwargs):
-    """Call an async service from a sync test, so its database work joins the test's transaction."""
-    return async_to_sync(service)(**kwargs)
 
 
 @pytest.fixture

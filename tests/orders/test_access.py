@@ -12,7 +12,7 @@ from mcp_bridge.operations import (
 )
 from mcp_bridge.registry import run_operation
 from orderdesk_admin.errors import Forbidden, NotFound
-from tests.orders.conftest import key_actor
+from tests.helpers import key_actor
 
 OPERATIONS = [*ORDER_OPERATIONS, *ORDER_ITEM_OPERATIONS, *SHIPMENT_OPERATIONS, *PRODUCT_OPERATIONS]
 WRITES = [op for op in OPERATIONS if not op.read_only]
@@ -66,7 +66,7 @@ def test_it_does_not_find_another_tenants_store(od, acme_store, globex_store, ch
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
 def test_it_does_not_find_a_store_the_key_does_not_allow(od, acme_store, op):
-    from tests.stores.factories import StoreFactory
+    from tests.factories import StoreFactory
 
     other = StoreFactory(tenant=acme_store.tenant, name="Acme Outlet")
     actor = key_actor(acme_store.tenant, scope="read_write", stores=[other])
@@ -112,7 +112,7 @@ def test_a_resolved_store_is_never_reused_for_another_tenant_or_a_narrower_key(
     od, acme_store, charlie_actor, alice_actor
 ):
     from orders import services
-    from tests.stores.factories import StoreFactory
+    from tests.factories import StoreFactory
 
     od.add_order()
     invoke(ORDER_OPERATIONS[0], {"store": acme_store.name}, alice_actor)  # resolved and remembered

@@ -8,8 +8,8 @@ from django.utils import timezone
 from orderdesk_admin.errors import Conflict, InvalidInput, OutcomeUnknown, UpstreamError
 from orders import services
 from orders.models import IdempotencyRecord, IdempotencyState
-from tests.orders.conftest import run
-from tests.stores.factories import StoreFactory
+from tests.factories import StoreFactory
+from tests.helpers import run
 
 NEW_ORDER = {
     "email": "grace@example.com",

@@ -9,7 +9,8 @@ from asgiref.sync import async_to_sync
 from orderdesk_admin import tracing
 from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound
 from orders import services
-from tests.orders.conftest import WIDE, actor_for, run
+from tests.helpers import actor_for, run
+from tests.orders.conftest import WIDE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ import pytest
 from orderdesk_admin.errors import Conflict, InvalidInput, NotFound
 from orders import services
 from orders.services import shipments as shipment_services
-from tests.orders.conftest import run
+from tests.helpers import run
 
 
 @pytest.fixture

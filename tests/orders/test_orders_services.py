@@ -7,7 +7,7 @@ from orderdesk_admin import tracing
 from orderdesk_admin.errors import Conflict, InvalidInput, NotFound, UpstreamError
 from orders import services
 from orders.services.update import MAX_ATTEMPTS
-from tests.orders.conftest import run
+from tests.helpers import run
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_it_keys_list_cache_entries_by_every_argument(od, acme_store, alice_acto
 
 
 def test_it_keys_cache_entries_by_store(od, acme_store, alice_actor, order):
-    from tests.stores.factories import StoreFactory
+    from tests.factories import StoreFactory
 
     other = StoreFactory(tenant=acme_store.tenant, name="Acme Outlet")
     call(services.orders_get, alice_actor, store=acme_store.name, order_id=order["id"])
@@ -548,7 +548,7 @@ def test_it_pages_through_the_summary_range(od, acme_store, alice_actor, monkeyp
 
 
 def test_it_asks_to_re_enter_a_key_that_cannot_be_decrypted(od, acme_store, alice_actor, order):
-    from tests.stores.factories import StoreFactory
+    from tests.factories import StoreFactory
 
     other = StoreFactory(tenant=acme_store.tenant, name="Acme Outlet")
     other.api_key_encrypted = acme_store.api_key_encrypted  # bound to another row: never decrypts here

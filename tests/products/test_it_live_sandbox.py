@@ -5,7 +5,7 @@ import pytest
 
 from orderdesk_admin.errors import Forbidden, NotFound
 from products import services as inventory
-from tests.orders.conftest import actor_for, run
+from tests.helpers import actor_for, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

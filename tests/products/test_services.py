@@ -8,7 +8,7 @@ from asgiref.sync import async_to_sync
 from orderdesk_admin import tracing
 from orderdesk_admin.errors import Conflict, InvalidInput, NotFound
 from products import services
-from tests.orders.conftest import run
+from tests.helpers import run
 
 
 def call(service, actor, **kwargs):

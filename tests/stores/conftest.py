@@ -1,21 +1,7 @@
 import pytest
-from asgiref.sync import async_to_sync
 
 from stores import services
-from tenants.actors import Actor
-from tenants.keys import core
-from tests.stores.factories import StoreFactory, make_api_key
-
-
-def key_actor(tenant, **options) -> Actor:
-    """An Actor exactly as /mcp builds it for a freshly minted key."""
-    _key, raw = make_api_key(tenant, **options)
-    return core.authenticate(raw)
-
-
-def run(coroutine_function, **kwargs):
-    """Call an async service from a sync test (its database work joins the test's transaction)."""
-    return async_to_sync(coroutine_function)(**kwargs)
+from tests.factories import StoreFactory
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from orderdesk_admin.errors import UpstreamAuthFailed
 from sandbox.provisioning import provision_sandbox_store
 from stores import services
 from stores.models import Store
-from tests.helpers import actor_for, sign_in
-from tests.stores.conftest import run
+from tests.helpers import actor_for, run, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,7 @@ from stores.models import Store
 from tenants.actors import Actor
 from tenants.keys import core
 from tenants.models import ApiKey, AuditEvent
-from tests.helpers import actor_for
-from tests.stores.conftest import key_actor, run
+from tests.helpers import actor_for, key_actor, run
 from tests.stores.factories import make_api_key
 
 STORE_OPERATIONS = [

@@ -13,8 +13,8 @@ from stores import services
 from stores.breaker import CircuitBreaker
 from stores.client import OrderDeskClient, override_client
 from stores.models import Store
-from tests.helpers import actor_for
-from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE, run
+from tests.helpers import actor_for, run
+from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE
 
 
 class OrderDeskDouble:

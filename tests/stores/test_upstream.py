@@ -16,8 +16,8 @@ from stores import services
 from stores.cache import cached
 from stores.models import Store
 from tenants.models import AuditEvent
-from tests.helpers import actor_for
-from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE, run
+from tests.helpers import actor_for, run
+from tests.stores.conftest import STORE_ENVELOPE, TEST_ENVELOPE
 
 
 def stores_get(user, **kwargs):

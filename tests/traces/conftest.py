@@ -1,7 +1,7 @@
 import pytest
 from channels.layers import channel_layers
 
-from tests.traces.factories import StoreFactory
+from tests.factories import StoreFactory
 
 
 @pytest.fixture

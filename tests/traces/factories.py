@@ -6,25 +6,7 @@ import factory
 from django.utils import timezone
 
 from mcp_bridge.models import Span, Trace, TraceOutcome, TraceSource
-from stores.models import Store
 from tests.factories import TenantFactory
-
-
-class StoreFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Store
-        skip_postgeneration_save = True
-
-    tenant = factory.SubFactory(TenantFactory)
-    name = factory.Sequence(lambda n: f"Store {n}")
-    orderdesk_store_id = factory.Sequence(lambda n: str(10_000 + n))
-    is_sandbox = False
-
-    @factory.post_generation
-    def api_key(obj, create, extracted, **kwargs):
-        obj.set_api_key(extracted or "test-orderdesk-api-key-1234")
-        if create:
-            obj.save()
 
 
 class TraceFactory(factory.django.DjangoModelFactory):
