@@ -1,4 +1,4 @@
-"""Stores with encrypted credentials, and API keys for agent actors."""
+"""API keys for agent actors, made as /keys/ makes them."""
 
 from tenants.keys import core
 from tenants.models import ApiKey

@@ -1,1 +1,0 @@
-"""Stores (with encrypted credentials) for the API-key tests."""
