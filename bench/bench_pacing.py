@@ -44,7 +44,7 @@ def create_store():
 
 
 async def run_reads(creds, requests: int, callers: int) -> tuple[float, list, list[BaseException]]:
-    from orderdesk_admin import tracing
+    from kernel import tracing
     from stores.client import OrderDeskClient
 
     client = OrderDeskClient()

@@ -26,7 +26,7 @@ from mcp_bridge.mcp_auth import Caller, bind_caller
 from mcp_bridge.operations import REGISTRY
 from mcp_bridge.registry import Registry, operation
 from mcp_bridge.server import McpHttpApp, build_mcp_server
-from orderdesk_admin import context
+from kernel import context
 from tenants.actors import Actor
 from tenants.keys.core import aauthenticate
 from tenants.models import Tenant

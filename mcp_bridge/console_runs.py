@@ -24,6 +24,8 @@ from django.core.cache import cache
 from django.db import close_old_connections
 from pydantic import ValidationError
 
+from kernel import context
+from kernel.errors import Forbidden, InvalidInput, NotFound, OperationError
 from mcp_bridge import operations
 from mcp_bridge.models import Trace
 from mcp_bridge.registry import (
@@ -35,8 +37,6 @@ from mcp_bridge.registry import (
     validation_message,
 )
 from mcp_bridge.trace_store import audit_refusal, to_jsonable
-from orderdesk_admin import context
-from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound, OperationError
 from tenants.actors import Actor
 
 logger = logging.getLogger(__name__)

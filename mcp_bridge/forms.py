@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.exceptions import ValidationError
 
+from kernel.redaction import is_secret_key
 from mcp_bridge.models import TraceOutcome, TraceSource
 from mcp_bridge.registry import Operation
-from orderdesk_admin.redaction import is_secret_key
 from stores.models import Store
 
 JSON_TYPES = {"object", "array"}

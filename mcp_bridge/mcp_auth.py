@@ -33,9 +33,9 @@ from django.core.cache import cache
 from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
 
+from kernel import context
+from kernel.middleware import resolve_client_ip
 from mcp_bridge import mcp_limits
-from orderdesk_admin import context
-from orderdesk_admin.middleware import resolve_client_ip
 from tenants.actors import Actor
 from tenants.audit import Action, audit
 from tenants.keys import core as keys

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from kernel.errors import OperationError, OutcomeUnknown, RateLimited
 from mcp_bridge.mcp_output import OutputShape, compact_schema, output_shape
 from mcp_bridge.registry import Operation
-from orderdesk_admin.errors import OperationError, OutcomeUnknown, RateLimited
 
 
 @dataclass(frozen=True)

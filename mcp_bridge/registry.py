@@ -24,9 +24,9 @@ from typing import Any
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from orderdesk_admin import context, deadlines, tracing
-from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound, OperationError
-from orderdesk_admin.types import Progress
+from kernel import context, deadlines, tracing
+from kernel.errors import Forbidden, InvalidInput, NotFound, OperationError
+from kernel.types import Progress
 from tenants.actors import Actor, Permission
 
 logger = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kernel.errors import NotFound
 from mcp_bridge.forms import TraceFilters
 from mcp_bridge.models import Span, Trace, TraceOutcome
-from orderdesk_admin.errors import NotFound
 from stores.models import Store
 from tenants.middleware import session_is_live, session_membership
 from tenants.models import ApiKey, Membership, Tenant, User

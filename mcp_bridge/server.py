@@ -30,11 +30,11 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from mcp.types import Tool as MCPTool
 
+from kernel import context as request_context
+from kernel.errors import NotFound, OperationError
 from mcp_bridge import mcp_auth, mcp_limits, mcp_tools
 from mcp_bridge.mcp_output import compact_json, fit
 from mcp_bridge.registry import Operation, Registry, run_operation
-from orderdesk_admin import context as request_context
-from orderdesk_admin.errors import NotFound, OperationError
 from stores.client import get_client
 from tenants.actors import Actor
 

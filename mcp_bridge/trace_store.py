@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db import transaction
 from pydantic import BaseModel
 
+from kernel import context
+from kernel.errors import Forbidden, OperationError
+from kernel.redaction import cap, redact
+from kernel.tracing import TraceRecorder
 from mcp_bridge.models import Span, Trace, TraceOutcome
-from orderdesk_admin import context
-from orderdesk_admin.errors import Forbidden, OperationError
-from orderdesk_admin.redaction import cap, redact
-from orderdesk_admin.tracing import TraceRecorder
 from tenants.actors import Actor
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.debug import sensitive_post_parameters
 
-from orderdesk_admin.errors import RateLimited
+from kernel.errors import RateLimited
 from tenants import services
 from tenants.views.auth import too_many
 

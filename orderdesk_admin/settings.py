@@ -17,7 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from orderdesk_admin.keyring_config import load_encryption_keys
+from kernel.keyring_config import load_encryption_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -127,7 +127,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "orderdesk_admin.static.WhiteNoiseMiddleware",  # WhiteNoise, streaming under ASGI
-    "orderdesk_admin.middleware.RequestContextMiddleware",
+    "kernel.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -214,7 +214,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_IP_META_KEY = "orderdesk_admin.middleware.client_ip"
+RATELIMIT_IP_META_KEY = "kernel.middleware.client_ip"
 # django-ratelimit only lists django-redis and memcached as "supported" (W001), although Django's own
 # RedisCache increments atomically too. Without REDIS_URL it also objects that LocMemCache is not
 # shared between processes (E003): that is the one-process development default, and the README says
@@ -348,7 +348,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "redact_secrets": {"()": "orderdesk_admin.logging.RedactSecretsFilter"},
+        "redact_secrets": {"()": "kernel.logging.RedactSecretsFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},

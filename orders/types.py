@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from orderdesk_admin.types import OrderId
+from kernel.types import OrderId
 from stores.decoding import as_float, as_int, as_int_or_none, as_list, as_map, as_str_id
 
 

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import InvalidInput, NotFound, OperationError, UpstreamError
-from orderdesk_admin.types import Changes, Cursor, Limit, ProductId, Progress, StoreRef
+from kernel import tracing
+from kernel.errors import InvalidInput, NotFound, OperationError, UpstreamError
+from kernel.types import Changes, Cursor, Limit, ProductId, Progress, StoreRef
 from orders.services import merge
 from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
 from orders.services.cursor import make_cursor, read_cursor

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from orderdesk_admin.types import ProductId
+from kernel.types import ProductId
 from orders.types import Count, Map, Money, Number, Text
 
 

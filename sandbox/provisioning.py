@@ -6,7 +6,7 @@ import secrets
 
 from django.db import transaction
 
-from orderdesk_admin.crypto import DecryptionError
+from kernel.crypto import DecryptionError
 from sandbox.demo.loader import seed_store
 from sandbox.engine import gate
 from sandbox.engine import stores as engine_stores

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 from django.db import transaction
 
-from orderdesk_admin.errors import NotFound
+from kernel.errors import NotFound
 from sandbox.demo.loader import seed_store
 from sandbox.models import SandboxStore
 from sandbox.provisioning import random_seed

@@ -11,11 +11,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orderdesk_admin.http import AppRequest, member_required
 from sandbox import services
 from sandbox.forms import FaultSettingsForm, ReseedForm
 from sandbox.models import SandboxStore
 from tenants.actors import Permission
+from tenants.http import AppRequest, member_required
 
 DETAIL = "sandbox/sandbox_detail.html"
 

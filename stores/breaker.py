@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from orderdesk_admin.errors import UpstreamUnavailable
+from kernel.errors import UpstreamUnavailable
 
 FAILURE_THRESHOLD = 5
 OPEN_SECONDS = 30.0

@@ -26,9 +26,9 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from orderdesk_admin import deadlines, tracing
-from orderdesk_admin.errors import OperationError, RateLimited, UpstreamUnavailable
-from orderdesk_admin.redaction import redact_text
+from kernel import deadlines, tracing
+from kernel.errors import OperationError, RateLimited, UpstreamUnavailable
+from kernel.redaction import redact_text
 from stores.breaker import CircuitBreaker, default_breaker
 from stores.governor import Governor, bucket_key, default_governor
 from stores.models import StoreCredentials
@@ -106,7 +106,7 @@ class OrderDeskClient:
         deadline: float | None = None,
     ) -> dict[str, Any]:
         """One OrderDesk call with pacing, retries, breaker and spans. Returns the decoded JSON envelope
-        (status == "success"). Raises orderdesk_admin.errors:
+        (status == "success"). Raises kernel.errors:
           UpstreamAuthFailed (401/403), UpstreamError(status=404) for unknown ids,
           UpstreamError(status=400/422, message=OrderDesk's message) for rejected input,
           RateLimited(retry_after=…) when a 429 hint exceeds the remaining deadline or retries run out,

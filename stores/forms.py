@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 
-from orderdesk_admin.errors import InvalidInput
+from kernel.errors import InvalidInput
 from stores import selectors
 from stores.models import Store
 from stores.types import API_KEY_MAX, API_KEY_MIN, BASE_URL_MAX, LABEL_MAX, NAME_MAX

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from orderdesk_admin import crypto
+from kernel import crypto
 from tenants.models import Tenant
 
 

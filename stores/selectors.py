@@ -7,8 +7,8 @@ import uuid
 from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
 
-from orderdesk_admin import crypto, tracing
-from orderdesk_admin.errors import InvalidInput, NotFound
+from kernel import crypto, tracing
+from kernel.errors import InvalidInput, NotFound
 from stores.models import Store, StoreCredentials
 from tenants.actors import Actor, Permission
 from tenants.models import Tenant

@@ -25,8 +25,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import (
+from kernel import tracing
+from kernel.errors import (
     Forbidden,
     InvalidInput,
     OperationError,
@@ -35,7 +35,7 @@ from orderdesk_admin.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
-from orderdesk_admin.types import StoreRef
+from kernel.types import StoreRef
 from stores import selectors
 from stores.cache import TTL_STORE_SETTINGS, cached, invalidate
 from stores.client import get_client

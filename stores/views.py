@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from orderdesk_admin.errors import InvalidInput, OperationError
-from orderdesk_admin.http import AppRequest, member_required
+from kernel.errors import InvalidInput, OperationError
 from stores import selectors, services
 from stores.forms import StoreEditForm, StoreForm
 from stores.models import Store
 from tenants.actors import Permission
+from tenants.http import AppRequest, member_required
 
 DETAIL = "stores/store_detail.html"
 FORM = "stores/store_form.html"

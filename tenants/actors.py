@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
-from orderdesk_admin.errors import Forbidden
+from kernel.errors import Forbidden
 from tenants.models import ApiKey, ApiKeyScope, Membership, Role, Tenant, User
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import models
 
-from orderdesk_admin import context
-from orderdesk_admin.redaction import redact
+from kernel import context
+from kernel.redaction import redact
 from tenants.actors import Actor
 from tenants.models import AuditEvent, AuditOutcome, Tenant, User
 

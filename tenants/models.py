@@ -22,7 +22,7 @@ def _kdf_salt() -> bytes:
 class Tenant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120)
-    # Per-tenant HKDF salt for secrets at rest (orderdesk_admin.crypto). Never shown, never changes.
+    # Per-tenant HKDF salt for secrets at rest (kernel.crypto). Never shown, never changes.
     kdf_salt = models.BinaryField(default=_kdf_salt, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

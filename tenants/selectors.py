@@ -10,7 +10,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from orderdesk_admin.errors import NotFound
+from kernel.errors import NotFound
 from tenants.actors import Actor, Permission
 from tenants.models import AuditEvent, Invitation, Membership, Tenant, User
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orderdesk_admin.redaction import REDACTED, is_secret_key, redact, redact_body, redact_text
+from kernel.redaction import REDACTED, is_secret_key, redact, redact_body, redact_text
 
 
 @pytest.mark.parametrize(

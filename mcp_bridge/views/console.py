@@ -9,14 +9,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from kernel.htmx import template_for
 from mcp_bridge import console_runs, selectors
 from mcp_bridge.console_runs import RunOutcome
 from mcp_bridge.forms import OperationForm
 from mcp_bridge.registry import Operation
-from mcp_bridge.views import template_for
-from orderdesk_admin.http import AppRequest, member_required
 from stores.selectors import stores_visible
 from tenants.actors import Permission
+from tenants.http import AppRequest, member_required
 
 PAGE = "mcp_bridge/console.html"
 

@@ -6,11 +6,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kernel.htmx import template_for
 from mcp_bridge import selectors
-from mcp_bridge.views import template_for
-from orderdesk_admin.http import AppRequest, member_required
 from stores.selectors import stores_visible
 from tenants.actors import Permission
+from tenants.http import AppRequest, member_required
 
 
 @require_GET

@@ -9,12 +9,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
+from kernel.htmx import clean_query_url, template_for
 from mcp_bridge import console_runs, selectors
 from mcp_bridge.forms import TraceFilterForm
 from mcp_bridge.routing import LIVE_TAIL_PATH
-from mcp_bridge.views import clean_query_url, template_for
-from orderdesk_admin.http import AppRequest, member_required
 from tenants.actors import Permission
+from tenants.http import AppRequest, member_required
 
 
 @require_GET

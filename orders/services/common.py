@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import InvalidInput, NotFound, UpstreamError
+from kernel import tracing
+from kernel.errors import InvalidInput, NotFound, UpstreamError
 from stores import selectors
 from stores.cache import TTL_STORE_SETTINGS, cached, invalidate
 from stores.client import get_client

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core import signing
 
-from orderdesk_admin.errors import InvalidInput
+from kernel.errors import InvalidInput
 
 MAX_AGE_SECONDS = 24 * 60 * 60
 _SALT = "orderdesk-admin.cursor"

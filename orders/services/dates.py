@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time
 
-from orderdesk_admin.errors import InvalidInput
+from kernel.errors import InvalidInput
 
 ORDERDESK_FORMAT = "%Y-%m-%d %H:%M:%S"
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

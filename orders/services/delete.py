@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from orderdesk_admin import tracing
+from kernel import tracing
 from orders.services.common import StoreCall, upstream_errors
 from orders.services.locks import record_lock
 

@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import BaseModel
 
-from orderdesk_admin.errors import Conflict, InvalidInput, OperationError, OutcomeUnknown
+from kernel.errors import Conflict, InvalidInput, OperationError, OutcomeUnknown
 from orders.models import IdempotencyRecord, IdempotencyState
 
 EXPIRY = timedelta(hours=24)

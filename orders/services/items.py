@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import InvalidInput, NotFound
-from orderdesk_admin.types import Changes, ItemId, OrderId, StoreRef
+from kernel import tracing
+from kernel.errors import InvalidInput, NotFound
+from kernel.types import Changes, ItemId, OrderId, StoreRef
 from orders.services import merge
 from orders.services.common import StoreCall, open_store, record_of, upstream_errors
 from orders.services.delete import delete_record

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 
 from django.core.cache import cache
 
-from orderdesk_admin.errors import Conflict
+from kernel.errors import Conflict
 
 LOCK_TTL = 45  # seconds: longer than one operation's upstream deadline (30 s) plus the re-apply loop
 LOCK_WAIT = 30.0

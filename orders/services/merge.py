@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from orderdesk_admin.errors import InvalidInput
+from kernel.errors import InvalidInput
 from stores.decoding import as_map
 
 # Why each read-only order field cannot be changed, in words an agent can act on.

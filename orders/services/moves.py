@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import InvalidInput
-from orderdesk_admin.types import FolderRef, Note, OrderId, StoreRef
+from kernel import tracing
+from kernel.errors import InvalidInput
+from kernel.types import FolderRef, Note, OrderId, StoreRef
 from orders.services.common import open_store, record_of, store_folders, upstream_errors
 from orders.services.locks import record_lock
 from orders.services.orders import fetch_order, not_found_message, order_label

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import InvalidInput, OperationError
-from orderdesk_admin.types import (
+from kernel import tracing
+from kernel.errors import InvalidInput, OperationError
+from kernel.types import (
     Changes,
     Cursor,
     FieldsPreset,

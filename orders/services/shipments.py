@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import InvalidInput, NotFound, OutcomeUnknown, UpstreamError
-from orderdesk_admin.types import Changes, IdempotencyKey, OrderId, Progress, ShipmentId, StoreRef
+from kernel import tracing
+from kernel.errors import InvalidInput, NotFound, OutcomeUnknown, UpstreamError
+from kernel.types import Changes, IdempotencyKey, OrderId, Progress, ShipmentId, StoreRef
 from orders.services import merge
 from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
 from orders.services.delete import delete_record

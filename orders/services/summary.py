@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orderdesk_admin.errors import InvalidInput
-from orderdesk_admin.types import StoreRef
+from kernel.errors import InvalidInput
+from kernel.types import StoreRef
 from orders.services.common import StoreCall, open_store, store_folders, upstream_errors
 from orders.services.dates import ORDERDESK_FORMAT, date_range
 from orders.services.orders import DateArg

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import Conflict, UpstreamError
+from kernel import tracing
+from kernel.errors import Conflict, UpstreamError
 from orders.services.common import StoreCall
 from orders.services.locks import record_lock
 

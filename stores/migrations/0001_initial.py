@@ -5,7 +5,7 @@ import uuid
 import django.utils.timezone
 from django.db import migrations, models
 
-import orderdesk_admin.crypto
+import kernel.crypto
 
 
 class Migration(migrations.Migration):
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ),
                 ("name", models.CharField(max_length=80)),
                 ("orderdesk_store_id", models.CharField(max_length=32)),
-                ("api_key_encrypted", orderdesk_admin.crypto.EncryptedTextField()),
+                ("api_key_encrypted", kernel.crypto.EncryptedTextField()),
                 ("api_key_last4", models.CharField(max_length=4)),
                 ("base_url", models.URLField(blank=True)),
                 ("label", models.CharField(blank=True, max_length=120)),

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from orderdesk_admin.errors import (
+from kernel.errors import (
     OperationError,
     OutcomeUnknown,
     RateLimited,
@@ -32,7 +32,7 @@ from orderdesk_admin.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
-from orderdesk_admin.redaction import redact_text
+from kernel.redaction import redact_text
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE = 0.5

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 import httpx
 from django.conf import settings
 
-from orderdesk_admin.redaction import REDACTED, is_secret_key, redact_body, redact_text
-from orderdesk_admin.tracing import SpanRecord
+from kernel.redaction import REDACTED, is_secret_key, redact_body, redact_text
+from kernel.tracing import SpanRecord
 from stores.upstream.policy import AttemptResult, tokens_remaining
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from orderdesk_admin.errors import InvalidInput
+from kernel.errors import InvalidInput
 from stores.models import StoreCredentials
 from stores.per_loop import PerLoop
 

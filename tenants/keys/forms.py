@@ -8,8 +8,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from kernel.errors import InvalidInput
 from mcp_bridge.registry import TOOLSETS
-from orderdesk_admin.errors import InvalidInput
 from tenants.keys.services import CALLS_PER_MINUTE_MAX, NAME_MAX_LENGTH
 from tenants.models import ApiKeyScope
 

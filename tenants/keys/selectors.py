@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Case, CharField, QuerySet, Value, When
 from django.utils import timezone
 
-from orderdesk_admin.errors import NotFound
+from kernel.errors import NotFound
 from stores.models import Store
 from tenants.actors import Actor
 from tenants.keys.services import require_key_manager

@@ -16,8 +16,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from kernel.errors import InvalidInput, NotFound
 from mcp_bridge.registry import TOOLSETS
-from orderdesk_admin.errors import InvalidInput, NotFound
 from stores.models import Store
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orderdesk_admin.errors import InvalidInput
-from orderdesk_admin.http import AppRequest, member_required
+from kernel.errors import InvalidInput
 from tenants.actors import Permission
+from tenants.http import AppRequest, member_required
 from tenants.keys import selectors, services
 from tenants.keys.client_config import client_configs, mcp_url
 from tenants.keys.forms import KeyCreateForm

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from orderdesk_admin import context
+from kernel import context
 from tenants.models import Invitation, MagicLink, MagicLinkPurpose
 
 _SEPARATOR = "."  # not in the url-safe base64 alphabet, so the prefix parses unambiguously

@@ -2,7 +2,7 @@
 
 django-ratelimit keys its counters on a request, but the rules live in services (which never see one),
 so every limit here names its group and passes the already-derived key value explicitly: the client IP
-from the request context (trusted proxies only, see orderdesk_admin.middleware) or a hash of the
+from the request context (trusted proxies only, see kernel.middleware) or a hash of the
 normalised e-mail address (addresses never reach the cache in clear).
 """
 
@@ -13,8 +13,8 @@ import hashlib
 from django.conf import settings
 from django_ratelimit.core import get_usage
 
-from orderdesk_admin import context
-from orderdesk_admin.errors import RateLimited
+from kernel import context
+from kernel.errors import RateLimited
 
 GROUP_LINK_PER_EMAIL = "tenants.magic_link.per_email"
 GROUP_LINK_PER_IP = "tenants.magic_link.per_ip"

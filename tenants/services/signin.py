@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orderdesk_admin.errors import Forbidden
+from kernel.errors import Forbidden
 from tenants import emails
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome, Invitation, MagicLink, MagicLinkPurpose, Membership, Tenant, User

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from orderdesk_admin.errors import InvalidInput
+from kernel.errors import InvalidInput
 from sandbox.provisioning import provision_sandbox_store
 from tenants.audit import Action, audit
 from tenants.models import Membership, Role, Tenant, User

@@ -7,10 +7,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from orderdesk_admin.http import AppRequest, member_required
 from tenants import selectors
 from tenants.actors import Permission
 from tenants.forms import AuditFilterForm
+from tenants.http import AppRequest, member_required
 
 PAGE_SIZE = 50
 

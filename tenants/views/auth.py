@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from orderdesk_admin.errors import RateLimited
+from kernel.errors import RateLimited
 from tenants import services
 from tenants.forms import LoginForm, SignupForm
 from tenants.middleware import SESSION_EXPIRED, SESSION_MEMBERSHIP

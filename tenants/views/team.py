@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from orderdesk_admin.errors import Conflict, InvalidInput, RateLimited
-from orderdesk_admin.http import AppRequest, member_required
+from kernel.errors import Conflict, InvalidInput, RateLimited
 from tenants import selectors, services
 from tenants.actors import Permission
 from tenants.forms import InviteForm, SwitchTenantForm
+from tenants.http import AppRequest, member_required
 from tenants.middleware import SESSION_MEMBERSHIP
 from tenants.models import Role
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from orderdesk_admin.errors import RateLimited, UpstreamError, UpstreamUnavailable
+from kernel.errors import RateLimited, UpstreamError, UpstreamUnavailable
 from stores.breaker import CircuitBreaker
 from tests.client.conftest import err, make_creds, ok
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.core.cache import caches
 
-from orderdesk_admin import tracing
+from kernel import tracing
 from stores.cache import TTL_INVENTORY, TTL_ORDERS, TTL_STORE_SETTINGS, args_digest, cached, invalidate
 from tests.client.conftest import ok
 

@@ -110,7 +110,7 @@ def test_it_refuses_a_reservation_that_would_outlast_the_callers_deadline(clock)
 
 
 async def test_it_answers_rate_limited_instead_of_waiting_past_the_deadline(make_client, creds, clock):
-    from orderdesk_admin.errors import RateLimited
+    from kernel.errors import RateLimited
 
     client, script = make_client()
     for _ in range(19):
@@ -124,7 +124,7 @@ async def test_it_answers_rate_limited_instead_of_waiting_past_the_deadline(make
 
 
 async def test_it_refuses_a_slot_that_would_leave_the_attempt_no_time_to_run(make_client, creds, clock):
-    from orderdesk_admin.errors import RateLimited
+    from kernel.errors import RateLimited
     from stores.upstream.policy import MIN_ATTEMPT_SECONDS
 
     client, script = make_client()

@@ -10,8 +10,8 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import UpstreamAuthFailed
+from kernel import tracing
+from kernel.errors import UpstreamAuthFailed
 from sandbox.models import SandboxStore
 from sandbox.provisioning import provision_sandbox_store
 from stores.breaker import CircuitBreaker

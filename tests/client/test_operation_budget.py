@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
+from kernel import deadlines
+from kernel.errors import RateLimited, UpstreamUnavailable
 from mcp_bridge.registry import operation, run_operation
-from orderdesk_admin import deadlines
-from orderdesk_admin.errors import RateLimited, UpstreamUnavailable
 from tenants.actors import Actor
 from tenants.models import Tenant
 from tests.client.conftest import err, ok

@@ -9,7 +9,7 @@ import threading
 import httpx
 import pytest
 
-from orderdesk_admin.errors import InvalidInput
+from kernel.errors import InvalidInput
 from stores.client import OrderDeskClient, get_client, override_client
 from tests.client.conftest import API_KEY, make_creds, ok
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from orderdesk_admin.errors import (
+from kernel.errors import (
     OutcomeUnknown,
     RateLimited,
     UpstreamAuthFailed,

@@ -8,8 +8,8 @@ import json
 import httpx
 import pytest
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import RateLimited
+from kernel import tracing
+from kernel.errors import RateLimited
 from tests.client.conftest import API_KEY, err, ok
 
 CARD = "4111111111111111"

@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from kernel import tracing
+from kernel.errors import InvalidInput, UpstreamError
+from kernel.types import Changes, Progress, StoreRef
 from mcp_bridge.registry import Registry, operation
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import InvalidInput, UpstreamError
-from orderdesk_admin.types import Changes, Progress, StoreRef
 from stores.selectors import astore_for_call
 from tenants.actors import Actor, Permission
 from tenants.models import Tenant

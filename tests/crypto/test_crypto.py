@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from orderdesk_admin import crypto
-from orderdesk_admin.crypto import DecryptionError, SecretContext
+from kernel import crypto
+from kernel.crypto import DecryptionError, SecretContext
 from tests.factories import StoreFactory
 
 K1, K2 = os.urandom(32), os.urandom(32)

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 
-from orderdesk_admin.keyring_config import load_encryption_keys, parse_keyring
+from kernel.keyring_config import load_encryption_keys, parse_keyring
 
 
 def entry(version: int, raw: bytes | None = None) -> str:

@@ -4,7 +4,7 @@ import os
 import pytest
 from django.core.management import CommandError, call_command
 
-from orderdesk_admin import crypto
+from kernel import crypto
 from orderdesk_admin.management.commands import rewrap_secrets
 from stores.models import Store
 from tenants.models import AuditEvent

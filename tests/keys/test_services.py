@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound
+from kernel.errors import Forbidden, InvalidInput, NotFound
 from tenants.keys import core, selectors, services
 from tenants.models import ApiKey, AuditEvent
 from tests.helpers import actor_for

@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from kernel.errors import Conflict, NotFound, OutcomeUnknown, RateLimited, UpstreamAuthFailed
+from kernel.types import Limit, Note, OrderId, Progress, StoreRef
 from mcp_bridge.registry import Registry, operation
-from orderdesk_admin.errors import Conflict, NotFound, OutcomeUnknown, RateLimited, UpstreamAuthFailed
-from orderdesk_admin.types import Limit, Note, OrderId, Progress, StoreRef
 from tenants.actors import Actor, Permission
 from tenants.models import Tenant
 

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
+from kernel import tracing
+from kernel.types import OrderId
 from mcp_bridge.models import Trace
 from mcp_bridge.registry import operation, run_operation
-from orderdesk_admin import tracing
-from orderdesk_admin.types import OrderId
 from stores.models import Store
 from tenants.actors import Actor
 from tenants.audit import Action

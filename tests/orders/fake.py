@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from orderdesk_admin.errors import UpstreamError
+from kernel.errors import UpstreamError
 
 FOLDERS = {1001: "New", 1002: "Prepared", 1003: "Shipped", 1004: "Closed", 1005: "Canceled"}
 BASE_TIME = datetime(2025, 3, 1, 12, 0, 0)

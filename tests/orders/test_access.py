@@ -4,6 +4,7 @@ write, both before a single upstream call."""
 import pytest
 from asgiref.sync import async_to_sync
 
+from kernel.errors import Forbidden, NotFound
 from mcp_bridge.operations import (
     ORDER_ITEM_OPERATIONS,
     ORDER_OPERATIONS,
@@ -11,7 +12,6 @@ from mcp_bridge.operations import (
     SHIPMENT_OPERATIONS,
 )
 from mcp_bridge.registry import run_operation
-from orderdesk_admin.errors import Forbidden, NotFound
 from tests.helpers import key_actor
 
 OPERATIONS = [*ORDER_OPERATIONS, *ORDER_ITEM_OPERATIONS, *SHIPMENT_OPERATIONS, *PRODUCT_OPERATIONS]

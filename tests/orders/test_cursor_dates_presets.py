@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core import signing
 
-from orderdesk_admin.errors import InvalidInput
+from kernel.errors import InvalidInput
 from orders.services import cursor, dates
 from orders.services.presets import project
 from orders.types import Order, OrderPage, OrderStandard, OrderSummary

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from orderdesk_admin.errors import Conflict, InvalidInput, OutcomeUnknown, UpstreamError
+from kernel.errors import Conflict, InvalidInput, OutcomeUnknown, UpstreamError
 from orders import services
 from orders.models import IdempotencyRecord, IdempotencyState
 from tests.factories import StoreFactory

@@ -6,8 +6,8 @@ import asyncio
 import pytest
 from asgiref.sync import async_to_sync
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound
+from kernel import tracing
+from kernel.errors import Forbidden, InvalidInput, NotFound
 from orders import services
 from tests.helpers import actor_for, run
 from tests.orders.conftest import WIDE

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orderdesk_admin.errors import Conflict, InvalidInput, NotFound
+from kernel.errors import Conflict, InvalidInput, NotFound
 from orders import services
 from orders.services import shipments as shipment_services
 from tests.helpers import run

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orderdesk_admin.errors import InvalidInput
+from kernel.errors import InvalidInput
 from orders.services import merge
 
 ORDER = {

@@ -3,8 +3,8 @@
 import pytest
 from asgiref.sync import async_to_sync
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import Conflict, InvalidInput, NotFound, UpstreamError
+from kernel import tracing
+from kernel.errors import Conflict, InvalidInput, NotFound, UpstreamError
 from orders import services
 from orders.services.update import MAX_ATTEMPTS
 from tests.helpers import run

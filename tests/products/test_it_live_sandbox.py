@@ -3,7 +3,7 @@ through the real OrderDesk client."""
 
 import pytest
 
-from orderdesk_admin.errors import Forbidden, NotFound
+from kernel.errors import Forbidden, NotFound
 from products import services as inventory
 from tests.helpers import actor_for, run
 

@@ -5,8 +5,8 @@ import asyncio
 import pytest
 from asgiref.sync import async_to_sync
 
-from orderdesk_admin import tracing
-from orderdesk_admin.errors import Conflict, InvalidInput, NotFound
+from kernel import tracing
+from kernel.errors import Conflict, InvalidInput, NotFound
 from products import services
 from tests.helpers import run
 

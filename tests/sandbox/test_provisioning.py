@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from orderdesk_admin import crypto
+from kernel import crypto
 from sandbox.engine import gate
 from sandbox.models import SandboxOrder, SandboxStore
 from sandbox.provisioning import provision_sandbox_store

@@ -32,7 +32,7 @@ class FakeClient:
         self.spans: list = []
 
     async def get(self, creds, path, *, params=None):
-        from orderdesk_admin import tracing
+        from kernel import tracing
 
         self.calls.append((creds, path))
         for span in self.spans:

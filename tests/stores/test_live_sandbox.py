@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains
 
-from orderdesk_admin.errors import UpstreamAuthFailed
+from kernel.errors import UpstreamAuthFailed
 from sandbox.provisioning import provision_sandbox_store
 from stores import services
 from stores.models import Store

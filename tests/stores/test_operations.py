@@ -3,10 +3,10 @@
 import pytest
 from asgiref.sync import async_to_sync
 
+from kernel.errors import Forbidden, InvalidInput, NotFound
 from mcp_bridge.models import Trace
 from mcp_bridge.operations import REGISTRY
 from mcp_bridge.registry import run_operation
-from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound
 from stores import selectors, services
 from stores.models import Store
 from tenants.actors import Actor

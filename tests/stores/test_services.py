@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from orderdesk_admin.errors import Forbidden, InvalidInput, NotFound
+from kernel.errors import Forbidden, InvalidInput, NotFound
 from stores import selectors, services
 from stores.models import Store
 from stores.types import StoreInfo

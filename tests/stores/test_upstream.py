@@ -4,14 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orderdesk_admin.errors import (
+from kernel.errors import (
     InvalidInput,
     RateLimited,
     UpstreamAuthFailed,
     UpstreamError,
     UpstreamUnavailable,
 )
-from orderdesk_admin.tracing import SpanRecord
+from kernel.tracing import SpanRecord
 from stores import services
 from stores.cache import cached
 from stores.models import Store

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects, assertTemplateUsed
 
-from orderdesk_admin.errors import UpstreamUnavailable
+from kernel.errors import UpstreamUnavailable
 from sandbox.models import SandboxStore
 from sandbox.provisioning import provision_sandbox_store
 from stores.models import Store

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
-from orderdesk_admin import context
+from kernel import context
 from tenants.audit import Action, audit
 from tenants.models import AuditEvent, Membership
 

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from orderdesk_admin import context
-from orderdesk_admin.errors import Forbidden, InvalidInput, RateLimited
+from kernel import context
+from kernel.errors import Forbidden, InvalidInput, RateLimited
 from tenants.models import AuditEvent, Invitation, MagicLink, Membership, Role, Tenant, User
 from tenants.services import LinkRefused, link_redeem, login_request, signup_request
 from tests.factories import UserFactory

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.core import mail
 
-from orderdesk_admin.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from tenants.actors import Actor
 from tenants.models import AuditEvent, Invitation, MagicLink, Membership, Role
 from tenants.services import (

@@ -9,9 +9,9 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
+from kernel import context
 from mcp_bridge import broadcast
 from mcp_bridge.registry import Registry, operation, run_operation
-from orderdesk_admin import context
 from orderdesk_admin.routing import websocket_urlpatterns
 from tenants.actors import Actor
 from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN

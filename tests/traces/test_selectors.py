@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from kernel.errors import NotFound
 from mcp_bridge import selectors
 from mcp_bridge.forms import TraceFilters
-from orderdesk_admin.errors import NotFound
 from tenants.models import ApiKey
 from tests.traces.factories import TraceFactory, hours_ago
 

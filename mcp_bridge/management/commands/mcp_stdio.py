@@ -13,9 +13,9 @@ import sys
 import anyio
 from django.core.management.base import BaseCommand, CommandError
 
+from kernel import context
 from mcp_bridge.mcp_auth import audit_auth_failure
 from mcp_bridge.server import serve_stdio
-from orderdesk_admin import context
 from tenants.keys.core import authenticate
 
 

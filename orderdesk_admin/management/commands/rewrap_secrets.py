@@ -25,7 +25,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 
-from orderdesk_admin import context, crypto
+from kernel import context, crypto
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome, Tenant
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from orderdesk_admin import context
+from kernel import context
 from sandbox.demo.loader import seed_store
 from sandbox.provisioning import create_sandbox, ensure_api_key, random_seed, tenant_sandbox
 from tenants.actors import Actor

@@ -13,8 +13,8 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orderdesk_admin import context
-from orderdesk_admin.errors import OperationError
+from kernel import context
+from kernel.errors import OperationError
 from stores.models import Store
 from tenants.actors import Actor
 from tenants.keys import services

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from orderdesk_admin import context
-from orderdesk_admin.errors import InvalidInput
+from kernel import context
+from kernel.errors import InvalidInput
 from tenants.services import tenant_create
 
 

@@ -2,7 +2,7 @@
 
 import logging
 
-from orderdesk_admin.redaction import redact_text
+from kernel.redaction import redact_text
 
 _traceback_formatter = logging.Formatter()
 

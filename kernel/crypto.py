@@ -16,7 +16,7 @@ import binascii
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -26,8 +26,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import models
 
-if TYPE_CHECKING:
-    from tenants.models import Tenant
+
+class KeyedTenant(Protocol):
+    """What key derivation needs of a tenant (tenants.Tenant is one)."""
+
+    id: UUID
+    kdf_salt: bytes
+
 
 NONCE_BYTES = 12
 
@@ -122,7 +127,7 @@ class EncryptedTextField(models.TextField):
     description = "Keyring ciphertext (AES-256-GCM)"
 
 
-def secret_context(instance: models.Model, field: str, tenant: Tenant) -> SecretContext:
+def secret_context(instance: models.Model, field: str, tenant: KeyedTenant) -> SecretContext:
     return SecretContext(
         tenant_id=tenant.id,
         kdf_salt=bytes(tenant.kdf_salt),

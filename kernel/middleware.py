@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
-from orderdesk_admin import context
+from kernel import context
 
 
 @lru_cache(maxsize=32)
