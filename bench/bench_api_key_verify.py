@@ -5,7 +5,7 @@
 Standalone: uses its own SQLite database in a fresh temporary VAR_DIR (DATABASE_URL and REDIS_URL are
 ignored), migrates it, creates a tenant and a key at the production bcrypt cost (12), then times
 
-* 1,000 calls of `tenants.keys.core.authenticate` (sync) with the valid key, the first call included
+* 1,000 calls of `api_keys.core.authenticate` (sync) with the valid key, the first call included
   (the one verification-cache miss, which runs bcrypt);
 * 1,000 calls of `aauthenticate` in one event loop, again starting from an empty cache;
 * `bcrypt.checkpw` at cost 12 (mean of a few runs).
@@ -35,8 +35,8 @@ GOAL_RATIO = 100.0
 def create_key() -> str:
     from django.core.management import call_command
 
+    from api_keys import services
     from tenants.actors import Actor
-    from tenants.keys import services
     from tenants.models import Membership, Role, Tenant, User
 
     call_command("migrate", verbosity=0)
@@ -50,7 +50,7 @@ def create_key() -> str:
 
 
 def time_sync(raw: str, calls: int) -> list[float]:
-    from tenants.keys import core
+    from api_keys import core
 
     core._verified.clear()
     durations = []
@@ -64,7 +64,7 @@ def time_sync(raw: str, calls: int) -> list[float]:
 
 
 async def time_async(raw: str, calls: int) -> list[float]:
-    from tenants.keys import core
+    from api_keys import core
 
     core._verified.clear()
     durations = []

@@ -171,8 +171,8 @@ def verification_cost(env: dict[str, str], raw: str) -> None:
     setup_django(env)
     import bcrypt
 
-    from tenants.keys.core import aauthenticate, parse
-    from tenants.models import ApiKey
+    from api_keys.core import aauthenticate, parse
+    from api_keys.models import ApiKey
 
     async def timed() -> float:
         assert await aauthenticate(raw) is not None  # fills the verification cache

@@ -23,12 +23,12 @@ from orderdesk_admin.asgi import application as product  # sets Django up first
 from pydantic import BaseModel
 
 from mcp_bridge.mcp_auth import Caller, bind_caller
-from mcp_bridge.operations import REGISTRY
-from mcp_bridge.registry import Registry, operation
+from operations.registry import REGISTRY
+from operations.registry import Registry, operation
 from mcp_bridge.server import McpHttpApp, build_mcp_server
 from kernel import context
 from tenants.actors import Actor
-from tenants.keys.core import aauthenticate
+from api_keys.core import aauthenticate
 from tenants.models import Tenant
 
 # isort: on

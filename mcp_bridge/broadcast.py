@@ -15,8 +15,8 @@ import uuid
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
-from mcp_bridge.models import Trace
 from mcp_bridge.selectors import trace_row_meta
+from operations.models import Trace
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +47,8 @@ async def trace_recorded(trace: Trace) -> None:
         await layer.group_send(tenant_group(trace.tenant_id), message)
     except Exception:
         logger.warning("live tail push for trace %s failed", trace.pk, exc_info=True)
+
+
+async def on_trace_recorded(sender, *, trace: Trace, **kwargs) -> None:
+    """Receiver of operations.signals.trace_recorded (connected in McpBridgeConfig.ready)."""
+    await trace_recorded(trace)

@@ -26,17 +26,10 @@ from pydantic import ValidationError
 
 from kernel import context
 from kernel.errors import Forbidden, InvalidInput, NotFound, OperationError
-from mcp_bridge import operations
-from mcp_bridge.models import Trace
-from mcp_bridge.registry import (
-    TOOLSETS,
-    Operation,
-    Registry,
-    check_allowed,
-    run_operation,
-    validation_message,
-)
-from mcp_bridge.trace_store import audit_refusal, to_jsonable
+from operations.models import Trace
+from operations.recording import audit_refusal, to_jsonable
+from operations.registry import REGISTRY, TOOLSETS, Operation, Registry, check_allowed, validation_message
+from operations.runner import run_operation
 from tenants.actors import Actor
 
 logger = logging.getLogger(__name__)
@@ -48,7 +41,7 @@ _background_tasks: set[asyncio.Task] = set()  # strong references: the loop only
 
 def get_registry() -> Registry:
     """The operations the console offers. A function so tests can substitute a registry."""
-    return operations.REGISTRY
+    return REGISTRY
 
 
 @dataclass(frozen=True)

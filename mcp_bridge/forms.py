@@ -18,8 +18,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kernel.redaction import is_secret_key
-from mcp_bridge.models import TraceOutcome, TraceSource
-from mcp_bridge.registry import Operation
+from operations.models import TraceOutcome, TraceSource
+from operations.registry import Operation
 from stores.models import Store
 
 JSON_TYPES = {"object", "array"}

@@ -33,13 +33,14 @@ from django.core.cache import cache
 from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
 
+from api_keys import core as keys
+from api_keys.models import ApiKey
 from kernel import context
 from kernel.middleware import resolve_client_ip
 from mcp_bridge import mcp_limits
 from tenants.actors import Actor
 from tenants.audit import Action, audit
-from tenants.keys import core as keys
-from tenants.models import ApiKey, AuditOutcome
+from tenants.models import AuditOutcome
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -18,7 +18,7 @@ from typing import Any
 
 from kernel.errors import OperationError, OutcomeUnknown, RateLimited
 from mcp_bridge.mcp_output import OutputShape, compact_schema, output_shape
-from mcp_bridge.registry import Operation
+from operations.registry import Operation
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from api_keys.models import ApiKey
 from kernel.errors import NotFound
 from mcp_bridge.forms import TraceFilters
-from mcp_bridge.models import Span, Trace, TraceOutcome
+from operations.models import Span, Trace, TraceOutcome
 from stores.models import Store
 from tenants.middleware import session_is_live, session_membership
-from tenants.models import ApiKey, Membership, Tenant, User
+from tenants.models import Membership, Tenant, User
 
 TRACES_PER_PAGE = 50
 RECENT_TRACES = 10

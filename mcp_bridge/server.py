@@ -30,11 +30,13 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from mcp.types import Tool as MCPTool
 
+from api_keys.core import aauthenticate
 from kernel import context as request_context
 from kernel.errors import NotFound, OperationError
 from mcp_bridge import mcp_auth, mcp_limits, mcp_tools
 from mcp_bridge.mcp_output import compact_json, fit
-from mcp_bridge.registry import Operation, Registry, run_operation
+from operations.registry import REGISTRY, Operation, Registry
+from operations.runner import run_operation
 from stores.client import get_client
 from tenants.actors import Actor
 
@@ -203,11 +205,7 @@ def _progress_reporter(ctx: Context | None):
 
 def build_mcp_server(registry: Registry | None = None) -> OrderDeskMCP:
     """An MCP server over `registry` (the product's REGISTRY by default)."""
-    if registry is None:
-        from mcp_bridge.operations import REGISTRY
-
-        registry = REGISTRY
-    return OrderDeskMCP(registry)
+    return OrderDeskMCP(REGISTRY if registry is None else registry)
 
 
 def transport_security() -> TransportSecuritySettings:
@@ -278,7 +276,6 @@ class McpHttpApp:
 
 async def serve_stdio(raw_key: str, actor: Actor, registry: Registry | None = None) -> None:
     """Serve the same tools over stdin/stdout for `actor` (the key is re-verified on every message)."""
-    from tenants.keys.core import aauthenticate
 
     async def reauthenticate() -> Actor | None:
         return await aauthenticate(raw_key)

@@ -115,13 +115,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "orderdesk_admin",
+    # Bottom to top (docs/architecture.md): accounts, the operation core, stores, agent keys, the
+    # OrderDesk services, the sandbox, then the faces and the project itself.
     "tenants",
+    "operations",
     "stores",
+    "api_keys",
     "orders",
     "products",
     "sandbox",
     "mcp_bridge",
+    "orderdesk_admin",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ urlpatterns = [
     path("admin/login/", admin_login),  # before the admin's own, which it wraps
     path("admin/", admin.site.urls),
     path("", include("tenants.urls")),
-    path("keys/", include("tenants.keys.urls")),
+    path("keys/", include("api_keys.urls")),
     path("stores/", include("stores.urls")),
     path("sandbox/api/v2/", include("sandbox.urls")),
     path("sandbox/", include("sandbox.ui_urls")),

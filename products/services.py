@@ -15,6 +15,7 @@ from pydantic import Field, StringConstraints
 from kernel import tracing
 from kernel.errors import InvalidInput, NotFound, OperationError, UpstreamError
 from kernel.types import Changes, Cursor, Limit, ProductId, Progress, StoreRef
+from operations.registry import operation
 from orders.services import merge
 from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
 from orders.services.cursor import make_cursor, read_cursor
@@ -99,6 +100,7 @@ async def fetch_product(call: StoreCall, product_id: int) -> dict[str, Any]:
     return item
 
 
+@operation(toolset="products", read_only=True)
 async def products_list(
     *,
     tenant: Tenant,
@@ -146,6 +148,7 @@ async def products_list(
     return await call.cached("inventory", {"op": "products_list", **params}, TTL_INVENTORY, fetch)
 
 
+@operation(toolset="products", read_only=True)
 async def products_get(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId
 ) -> Product:
@@ -160,6 +163,7 @@ async def products_get(
     )
 
 
+@operation(toolset="products")
 async def products_create(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_data: ProductData
 ) -> Product:
@@ -199,6 +203,7 @@ def _send_product(call: StoreCall, product_id: int):
     return send
 
 
+@operation(toolset="products", idempotent=True)
 async def products_update(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId, changes: Changes
 ) -> Product:
@@ -226,6 +231,7 @@ async def products_update(
     return Product.model_validate(updated)
 
 
+@operation(toolset="products", destructive=True, idempotent=True)
 async def products_delete(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId
 ) -> Deleted:
@@ -304,6 +310,7 @@ def _product_id(update: ProductChange, items: dict[int, dict[str, Any]]) -> int 
     return next((pid for pid, item in items.items() if str(item.get("code") or "") == update.code), None)
 
 
+@operation(toolset="products", idempotent=True)
 async def products_update_batch(
     *,
     tenant: Tenant,
@@ -454,6 +461,7 @@ async def _refreshed(
     return ready
 
 
+@operation(toolset="products", read_only=True)
 async def products_low_stock(
     *,
     tenant: Tenant,

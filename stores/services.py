@@ -36,6 +36,7 @@ from kernel.errors import (
     UpstreamUnavailable,
 )
 from kernel.types import StoreRef
+from operations.registry import operation
 from stores import selectors
 from stores.cache import TTL_STORE_SETTINGS, cached, invalidate
 from stores.client import get_client
@@ -62,7 +63,7 @@ from stores.types import (
 )
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
-from tenants.models import ApiKey, AuditOutcome, Tenant
+from tenants.models import AuditOutcome, Tenant
 
 _DIGITS = re.compile(r"^[0-9]{1,32}$")
 # Fields whose change makes the last connection test and the cached settings meaningless.
@@ -264,29 +265,6 @@ def store_delete(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str) -> 
     return deleted
 
 
-@transaction.atomic
-def store_use(*, tenant: Tenant, actor: Actor, store: str) -> Store:
-    """Make `store` the default store of the calling API key (kept on the key, so no session needed)."""
-    _require(tenant, actor, Permission.READ)
-    if actor.api_key is None:
-        raise InvalidInput(
-            "store: stores_use sets the default store of an API key. Signed-in operators choose the store "
-            "on each call instead (the console's store field).",
-            field="store",
-        )
-    if not (store or "").strip():
-        raise InvalidInput("store: name the store to use by default (its id or name).", field="store")
-    found = selectors.store_for_call(tenant=tenant, actor=actor, store=store)
-    ApiKey.objects.filter(pk=actor.api_key.pk, tenant=tenant).update(default_store=found)
-    audit(
-        Action.KEY_DEFAULT_STORE,
-        actor=actor,
-        target=actor.api_key,
-        detail={"store_id": str(found.pk), "store_name": found.name},
-    )
-    return found
-
-
 def _record_test(actor: Actor, store: Store, *, ok: bool, message: str) -> Store:
     now = timezone.now()
     # A queryset update touches only the test columns, so a concurrent edit of the store is not undone.
@@ -393,6 +371,7 @@ async def store_details(*, tenant: Tenant, actor: Actor, store: Store) -> StoreD
 # --- Operations (the registry exposes these as tools) ---------------------------------------------------
 
 
+@operation(toolset="stores", read_only=True, open_world=False)
 async def stores_list(*, tenant: Tenant, actor: Actor) -> StoreList:
     """List the OrderDesk stores you can use.
 
@@ -411,6 +390,7 @@ async def stores_list(*, tenant: Tenant, actor: Actor) -> StoreList:
     )
 
 
+@operation(toolset="stores", read_only=True)
 async def stores_get(*, tenant: Tenant, actor: Actor, store: StoreRef = None) -> StoreDetails:
     """Get a store's OrderDesk settings and its folders.
 
@@ -424,6 +404,7 @@ async def stores_get(*, tenant: Tenant, actor: Actor, store: StoreRef = None) ->
     return await store_details(tenant=tenant, actor=actor, store=found)
 
 
+@operation(toolset="stores", read_only=True)
 async def stores_test(*, tenant: Tenant, actor: Actor, store: StoreRef = None) -> StoreTestResult:
     """Test the connection to a store: calls OrderDesk's GET /test with the stored credentials.
 
@@ -441,17 +422,7 @@ async def stores_test(*, tenant: Tenant, actor: Actor, store: StoreRef = None) -
     return result
 
 
-async def stores_use(*, tenant: Tenant, actor: Actor, store: RequiredStoreRef) -> StoreInfo:
-    """Make a store the default for this API key.
-
-    Later calls that omit `store` use it; this only changes which store they default to and nothing
-    in OrderDesk. The choice is saved on the API key, so it lasts across connections and sessions
-    until changed again. Returns the store (with `is_default` true). Only for API keys.
-    """
-    found = await sync_to_async(store_use)(tenant=tenant, actor=actor, store=store)
-    return StoreInfo.from_store(found, default_store_id=found.pk)
-
-
+@operation(toolset="stores", permission=Permission.MANAGE_STORES, open_world=False)
 async def stores_register(
     *,
     tenant: Tenant,
@@ -480,6 +451,7 @@ async def stores_register(
     return StoreInfo.from_store(created, default_store_id=actor.default_store_id)
 
 
+@operation(toolset="stores", permission=Permission.MANAGE_STORES, destructive=True, open_world=False)
 async def stores_delete(*, tenant: Tenant, actor: Actor, store: RequiredStoreRef) -> StoreDeleted:
     """Delete a registered store from this account (its encrypted key is forgotten).
 

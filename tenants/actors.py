@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from kernel.errors import Forbidden
-from tenants.models import ApiKey, ApiKeyScope, Membership, Role, Tenant, User
+from tenants.models import Membership, Role, Tenant, User
 
 
 class Permission(StrEnum):
@@ -26,22 +27,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 
 
-def key_permissions(key: ApiKey) -> frozenset[Permission]:
-    granted = {Permission.READ}
-    if key.scope == ApiKeyScope.READ_WRITE:
-        granted.add(Permission.WRITE)
-    if key.stores_admin:
-        granted.add(Permission.MANAGE_STORES)
-    return frozenset(granted)
-
-
 @dataclass(frozen=True)
 class Actor:
     tenant: Tenant
     permissions: frozenset[Permission]
     user: User | None = None
     role: str | None = None
-    api_key: ApiKey | None = None
+    api_key: Any = None  # an api_keys.ApiKey: that app sits above this one
     # None means every store of the tenant; otherwise the Store ids this actor may touch.
     allowed_store_ids: frozenset[UUID] | None = None
     toolsets: frozenset[str] = field(default_factory=frozenset)  # empty: no narrowing
@@ -54,18 +46,6 @@ class Actor:
             user=membership.user,
             role=membership.role,
             permissions=ROLE_PERMISSIONS[membership.role],
-        )
-
-    @classmethod
-    def for_api_key(cls, key: ApiKey, *, allowed_store_ids: frozenset[UUID] | None) -> Actor:
-        """`allowed_store_ids` comes from the caller, which already loaded the key's store list."""
-        return cls(
-            tenant=key.tenant,
-            api_key=key,
-            permissions=key_permissions(key),
-            allowed_store_ids=None if key.all_stores else allowed_store_ids,
-            toolsets=frozenset(key.toolsets or ()),
-            default_store_id=key.default_store_id,
         )
 
     @classmethod

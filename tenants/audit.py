@@ -66,7 +66,7 @@ def audit(
     return AuditEvent.objects.create(
         tenant=tenant,
         actor_user=user,
-        actor_key=actor.api_key if actor else None,
+        actor_key_id=actor.api_key.pk if actor and actor.api_key else None,
         actor_label=(actor.label if actor else (user.email if user else ""))[:200],
         action=str(action),
         target_type=target_type,

@@ -1,5 +1,5 @@
-"""Tenants, the operators who belong to them, how they sign in, the keys their agents use, and the
-audit log of everything that changes.
+"""Tenants, the operators who belong to them, how they sign in, and the audit log of everything that
+changes.
 
 Public identifiers are random (UUIDs, random key ids) so nothing can be enumerated. Every model that a
 tenant owns carries `tenant`, and every selector filters on it.
@@ -135,46 +135,6 @@ class MagicLink(models.Model):
         return f"{self.purpose} link for {self.email}"
 
 
-class ApiKeyScope(models.TextChoices):
-    READ = "read", "Read only"
-    READ_WRITE = "read_write", "Read and write"
-
-
-class ApiKey(models.Model):
-    """A key an agent presents to /mcp as `odk_<id>_<secret>`.
-
-    The id is the primary key (one indexed lookup); only a bcrypt hash of the secret is kept.
-    """
-
-    id = models.CharField(primary_key=True, max_length=24, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=120)
-    prefix = models.CharField(max_length=48)  # "odk_<id>_abcd", enough to recognise a key in a list
-    secret_hash = models.CharField(max_length=128)
-    scope = models.CharField(max_length=16, choices=ApiKeyScope.choices, default=ApiKeyScope.READ)
-    stores_admin = models.BooleanField(default=False)  # the `stores:admin` scope
-    all_stores = models.BooleanField(default=True)
-    stores = models.ManyToManyField("stores.Store", blank=True, related_name="api_keys")
-    # Toolsets narrow what the key lists and may call: [] means every toolset its scope allows.
-    toolsets = models.JSONField(default=list, blank=True)
-    default_store = models.ForeignKey(
-        "stores.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    calls_per_minute = models.PositiveIntegerField(null=True, blank=True)  # None: the server default
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
-
-
 class AuditOutcome(models.TextChoices):
     SUCCESS = "success", "Success"
     FAILURE = "failure", "Failure"
@@ -199,9 +159,8 @@ class AuditEvent(models.Model):
     actor_user = models.ForeignKey(
         User, on_delete=models.DO_NOTHING, null=True, blank=True, db_constraint=False
     )
-    actor_key = models.ForeignKey(
-        ApiKey, on_delete=models.DO_NOTHING, null=True, blank=True, db_constraint=False
-    )
+    # The agent API key that acted (api_keys.ApiKey's id), kept as a plain value: the log outlives keys.
+    actor_key_id = models.CharField(max_length=24, null=True, blank=True, db_index=True)
     actor_label = models.CharField(max_length=200, blank=True)  # e-mail or key name, kept as it was then
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=40, blank=True)

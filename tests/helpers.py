@@ -3,8 +3,8 @@
 from asgiref.sync import async_to_sync
 from django.test import Client
 
+from api_keys import core
 from tenants.actors import Actor
-from tenants.keys import core
 from tenants.models import Membership
 
 

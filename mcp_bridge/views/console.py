@@ -13,7 +13,7 @@ from kernel.htmx import template_for
 from mcp_bridge import console_runs, selectors
 from mcp_bridge.console_runs import RunOutcome
 from mcp_bridge.forms import OperationForm
-from mcp_bridge.registry import Operation
+from operations.registry import Operation
 from stores.selectors import stores_visible
 from tenants.actors import Permission
 from tenants.http import AppRequest, member_required

@@ -9,6 +9,7 @@ from pydantic import Field
 from kernel import tracing
 from kernel.errors import InvalidInput, NotFound
 from kernel.types import Changes, ItemId, OrderId, StoreRef
+from operations.registry import operation
 from orders.services import merge
 from orders.services.common import StoreCall, open_store, record_of, upstream_errors
 from orders.services.delete import delete_record
@@ -44,6 +45,7 @@ def find_item(order: dict[str, Any], item_id: str, *, call: StoreCall, order_id:
     raise NotFound(f"Item {item_id} not found on order {order_id} in store {call.label}.", field="item_id")
 
 
+@operation(toolset="order_items")
 async def order_items_add(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, item_data: ItemData
 ) -> OrderItem:
@@ -76,6 +78,7 @@ async def order_items_add(
     return OrderItem.model_validate(item)
 
 
+@operation(toolset="order_items", idempotent=True)
 async def order_items_update(
     *,
     tenant: Tenant,
@@ -129,6 +132,7 @@ async def order_items_update(
     return OrderItem.model_validate(updated)
 
 
+@operation(toolset="order_items", destructive=True, idempotent=True)
 async def order_items_delete(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, item_id: ItemId
 ) -> Deleted:

@@ -9,6 +9,7 @@ from pydantic import Field
 from kernel import tracing
 from kernel.errors import InvalidInput
 from kernel.types import FolderRef, Note, OrderId, StoreRef
+from operations.registry import operation
 from orders.services.common import open_store, record_of, store_folders, upstream_errors
 from orders.services.locks import record_lock
 from orders.services.orders import fetch_order, not_found_message, order_label
@@ -41,6 +42,7 @@ def resolve_folder(folders: dict[int, str], folder: str, *, store_label: str) ->
     raise InvalidInput(f"No folder {ref!r} in store {store_label}. Folders: {choices}.", field="folder")
 
 
+@operation(toolset="orders", idempotent=True)
 async def orders_move(
     *,
     tenant: Tenant,
@@ -100,6 +102,7 @@ def _same_note(a: Any, b: str) -> bool:
     return str(a or "").strip().casefold() == b.strip().casefold()
 
 
+@operation(toolset="orders")
 async def orders_add_note(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, note: Note
 ) -> NoteResult:

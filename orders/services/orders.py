@@ -20,6 +20,7 @@ from kernel.types import (
     OrderId,
     StoreRef,
 )
+from operations.registry import operation
 from orders.services import merge
 from orders.services.common import StoreCall, open_store, record_of, store_folders, upstream_errors
 from orders.services.cursor import make_cursor, read_cursor
@@ -130,6 +131,7 @@ async def _folders_or_empty(call: StoreCall) -> dict[int, str]:
 # --- orders_list -------------------------------------------------------------------------------------------
 
 
+@operation(toolset="orders", read_only=True)
 async def orders_list(
     *,
     tenant: Tenant,
@@ -221,6 +223,7 @@ async def orders_list(
 # --- orders_get --------------------------------------------------------------------------------------------
 
 
+@operation(toolset="orders", read_only=True)
 async def orders_get(
     *,
     tenant: Tenant,
@@ -306,6 +309,7 @@ async def _find_created_order(call: StoreCall, order_data: dict[str, Any], claim
     return None
 
 
+@operation(toolset="orders")
 async def orders_create(
     *,
     tenant: Tenant,
@@ -367,6 +371,7 @@ async def orders_create(
 # --- orders_update -----------------------------------------------------------------------------------------
 
 
+@operation(toolset="orders", idempotent=True)
 async def orders_update(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, changes: Changes
 ) -> Order:
@@ -414,6 +419,7 @@ async def orders_update(
 # --- orders_delete -----------------------------------------------------------------------------------------
 
 
+@operation(toolset="orders", destructive=True, idempotent=True)
 async def orders_delete(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId
 ) -> Deleted:

@@ -9,6 +9,7 @@ from pydantic import Field
 from kernel import tracing
 from kernel.errors import InvalidInput, NotFound, OutcomeUnknown, UpstreamError
 from kernel.types import Changes, IdempotencyKey, OrderId, Progress, ShipmentId, StoreRef
+from operations.registry import operation
 from orders.services import merge
 from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
 from orders.services.delete import delete_record
@@ -65,6 +66,7 @@ def _with_tracking(shipments: list[dict[str, Any]], tracking_number: str) -> dic
     return matches[-1] if matches else None
 
 
+@operation(toolset="shipments")
 async def shipments_add(
     *,
     tenant: Tenant,
@@ -121,6 +123,7 @@ async def shipments_add(
     )
 
 
+@operation(toolset="shipments", idempotent=True)
 async def shipments_update(
     *,
     tenant: Tenant,
@@ -168,6 +171,7 @@ async def shipments_update(
     return Shipment.model_validate(updated)
 
 
+@operation(toolset="shipments", destructive=True, idempotent=True)
 async def shipments_delete(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, shipment_id: ShipmentId
 ) -> Deleted:
@@ -228,6 +232,7 @@ def _outcomes(chunk: list[dict[str, Any]], envelope: dict[str, Any]) -> list[Bat
     return outcomes
 
 
+@operation(toolset="shipments")
 async def shipments_add_batch(
     *,
     tenant: Tenant,

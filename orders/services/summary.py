@@ -7,6 +7,7 @@ from typing import Any
 
 from kernel.errors import InvalidInput
 from kernel.types import StoreRef
+from operations.registry import operation
 from orders.services.common import StoreCall, open_store, store_folders, upstream_errors
 from orders.services.dates import ORDERDESK_FORMAT, date_range
 from orders.services.orders import DateArg
@@ -93,6 +94,7 @@ def summarize(
     )
 
 
+@operation(toolset="orders", read_only=True)
 async def orders_summary(
     *,
     tenant: Tenant,

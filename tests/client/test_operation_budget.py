@@ -7,7 +7,8 @@ from pydantic import BaseModel
 
 from kernel import deadlines
 from kernel.errors import RateLimited, UpstreamUnavailable
-from mcp_bridge.registry import operation, run_operation
+from operations.registry import describe
+from operations.runner import run_operation
 from tenants.actors import Actor
 from tenants.models import Tenant
 from tests.client.conftest import err, ok
@@ -56,9 +57,9 @@ def owner(transactional_db, alice) -> Actor:
 
 
 async def test_it_gives_each_operation_but_batches_a_30_second_budget(settings, owner):
-    plain = await run_operation(operation(budget_left, toolset="stores", read_only=True), {}, actor=owner)
+    plain = await run_operation(describe(budget_left, toolset="stores", read_only=True), {}, actor=owner)
     batch = await run_operation(
-        operation(batch_budget_left, toolset="stores", read_only=True), {}, actor=owner
+        describe(batch_budget_left, toolset="stores", read_only=True), {}, actor=owner
     )
     assert 29 < plain.result.seconds <= settings.ORDERDESK_OPERATION_DEADLINE == 30
     assert batch.result.seconds is None

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from kernel import tracing
 from kernel.errors import InvalidInput, UpstreamError
 from kernel.types import Changes, Progress, StoreRef
-from mcp_bridge.registry import Registry, operation
+from operations.registry import Registry, describe
 from stores.selectors import astore_for_call
 from tenants.actors import Actor, Permission
 from tenants.models import Tenant
@@ -131,9 +131,9 @@ async def orders_slow_batch(
 def fake_registry() -> Registry:
     return Registry(
         [
-            operation(orders_echo, toolset="orders", read_only=True),
-            operation(orders_touch, toolset="orders"),
-            operation(orders_fail, toolset="orders", read_only=True),
-            operation(orders_slow_batch, toolset="products", read_only=True),
+            describe(orders_echo, toolset="orders", read_only=True),
+            describe(orders_touch, toolset="orders"),
+            describe(orders_fail, toolset="orders", read_only=True),
+            describe(orders_slow_batch, toolset="products", read_only=True),
         ]
     )

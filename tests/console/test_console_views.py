@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertTemplateNotUsed, assertTemplateUsed
 
-from mcp_bridge.models import Trace, TraceSource
+from operations.models import Trace, TraceSource
 from tenants.models import AuditEvent
 from tests.console.fake_operations import WRITES
 from tests.helpers import sign_in

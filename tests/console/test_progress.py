@@ -8,7 +8,7 @@ from django.test import AsyncClient
 from django.urls import reverse
 
 from mcp_bridge import console_runs
-from mcp_bridge.models import Trace
+from operations.models import Trace
 from tests.console.fake_operations import Gate
 from tests.helpers import sign_in
 

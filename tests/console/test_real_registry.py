@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from mcp_bridge.models import Trace
-from mcp_bridge.operations import REGISTRY
+from operations.models import Trace
+from operations.registry import REGISTRY
 from tenants.actors import Actor
 from tenants.models import Membership
 from tests.helpers import sign_in

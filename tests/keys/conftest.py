@@ -1,6 +1,6 @@
 import pytest
 
-from tenants.keys import services
+from api_keys import services
 from tests.factories import StoreFactory
 from tests.helpers import actor_for
 

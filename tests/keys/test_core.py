@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tenants.keys import core, services
-from tenants.models import ApiKey
+from api_keys import core, services
+from api_keys.models import ApiKey
 from tests.helpers import actor_for
 
 

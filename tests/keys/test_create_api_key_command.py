@@ -3,8 +3,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from tenants.keys import core
-from tenants.models import ApiKey, AuditEvent
+from api_keys import core
+from api_keys.models import ApiKey
+from tenants.models import AuditEvent
 from tests.factories import MembershipFactory, TenantFactory
 
 

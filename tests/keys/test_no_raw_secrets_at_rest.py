@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tenants.keys import core
+from api_keys import core
 from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.skipif(

@@ -3,9 +3,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from api_keys import core, selectors, services
+from api_keys.models import ApiKey
 from kernel.errors import Forbidden, InvalidInput, NotFound
-from tenants.keys import core, selectors, services
-from tenants.models import ApiKey, AuditEvent
+from tenants.models import AuditEvent
 from tests.helpers import actor_for
 
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
-from tenants.keys import core
-from tenants.models import ApiKey
+from api_keys import core
+from api_keys.models import ApiKey
 from tests.helpers import sign_in
 
 HTMX = {"HX-Request": "true"}

@@ -17,11 +17,12 @@ from asgiref.sync import sync_to_async
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from api_keys.core import mint
+from api_keys.models import ApiKey
 from mcp_bridge.server import mcp_http_app
 from orderdesk_admin.asgi import application
 from stores.models import Store
-from tenants.keys.core import mint
-from tenants.models import ApiKey, Tenant
+from tenants.models import Tenant
 from tests.mcp import fake_ops
 
 BASE = "http://127.0.0.1:8000"

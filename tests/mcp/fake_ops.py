@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from kernel.errors import Conflict, NotFound, OutcomeUnknown, RateLimited, UpstreamAuthFailed
 from kernel.types import Limit, Note, OrderId, Progress, StoreRef
-from mcp_bridge.registry import Registry, operation
+from operations.registry import Registry, describe
 from tenants.actors import Actor, Permission
 from tenants.models import Tenant
 
@@ -130,11 +130,11 @@ async def orders_fake_fail(
 
 FAKE_REGISTRY = Registry(
     [
-        operation(stores_echo, toolset="stores", read_only=True, open_world=False),
-        operation(orders_add_fake_note, toolset="orders"),
-        operation(stores_fake_register, toolset="stores", permission=Permission.MANAGE_STORES),
-        operation(products_fake_batch, toolset="products", idempotent=True),
-        operation(orders_fake_page, toolset="orders", read_only=True),
-        operation(orders_fake_fail, toolset="orders", read_only=True),
+        describe(stores_echo, toolset="stores", read_only=True, open_world=False),
+        describe(orders_add_fake_note, toolset="orders"),
+        describe(stores_fake_register, toolset="stores", permission=Permission.MANAGE_STORES),
+        describe(products_fake_batch, toolset="products", idempotent=True),
+        describe(orders_fake_page, toolset="orders", read_only=True),
+        describe(orders_fake_fail, toolset="orders", read_only=True),
     ]
 )

@@ -10,9 +10,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mcp_bridge.models import Span, Trace
-from mcp_bridge.operations import REGISTRY
 from mcp_bridge.server import mcp_http_app
+from operations.models import Span, Trace
+from operations.registry import REGISTRY
 from sandbox.models import SandboxStore
 from sandbox.provisioning import provision_sandbox_store
 from stores.breaker import CircuitBreaker

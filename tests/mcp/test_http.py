@@ -14,10 +14,11 @@ from asgiref.sync import sync_to_async
 from django.test import Client as DjangoClient
 from django.utils import timezone
 
-from mcp_bridge.models import Trace
+from api_keys import core as keys
+from api_keys.models import ApiKey
+from operations.models import Trace
 from tenants.audit import Action
-from tenants.keys import core as keys
-from tenants.models import ApiKey, AuditEvent
+from tenants.models import AuditEvent
 from tests.mcp.conftest import modern_request, raw_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -355,8 +356,8 @@ async def test_it_accepts_a_raw_initialize_at_2025_06_18(acme_db, make_key, fake
     assert "mcp-session-id" not in response.headers  # stateless: any process can serve the next request
     assert [t["name"] for t in payload(listed)["result"]["tools"]] == [
         "stores_echo",
-        "orders_fake_page",
         "orders_fake_fail",
+        "orders_fake_page",
     ]
     assert payload(called)["result"]["structuredContent"]["text"] == "x"
 

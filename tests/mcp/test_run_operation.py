@@ -7,14 +7,15 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
+from api_keys.core import aauthenticate
 from kernel import tracing
 from kernel.types import OrderId
-from mcp_bridge.models import Trace
-from mcp_bridge.registry import operation, run_operation
+from operations.models import Trace
+from operations.registry import describe
+from operations.runner import run_operation
 from stores.models import Store
 from tenants.actors import Actor
 from tenants.audit import Action
-from tenants.keys.core import aauthenticate
 from tenants.models import AuditEvent, Tenant
 from tests.factories import StoreFactory
 from tests.mcp.fake_ops import Echo
@@ -37,7 +38,7 @@ async def orders_slow_write(*, tenant: Tenant, actor: Actor, order_id: OrderId) 
 async def test_it_records_a_cancelled_call(acme_db, make_key):
     await sync_to_async(StoreFactory)(tenant=acme_db, name="Main")
     actor = await aauthenticate(await make_key(acme_db, scope="read_write"))
-    op = operation(orders_slow_write, toolset="orders")
+    op = describe(orders_slow_write, toolset="orders")
     STARTED.clear()
     task = asyncio.create_task(run_operation(op, {"order_id": "42"}, actor=actor))
     await STARTED.wait()

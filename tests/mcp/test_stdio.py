@@ -19,9 +19,10 @@ from django.db import connection
 from django.utils import timezone
 from mcp import Client, StdioServerParameters
 
-from mcp_bridge.models import Trace
+from api_keys.models import ApiKey
+from operations.models import Trace
 from tenants.audit import Action
-from tenants.models import ApiKey, AuditEvent
+from tenants.models import AuditEvent
 from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,14 +9,15 @@ import httpx
 import pytest
 from asgiref.sync import sync_to_async
 
-from mcp_bridge.models import Trace
-from mcp_bridge.operations import REGISTRY
+from api_keys.models import ApiKey
 from mcp_bridge.server import mcp_http_app
+from operations.models import Trace
+from operations.registry import REGISTRY
 from stores.breaker import CircuitBreaker
 from stores.client import OrderDeskClient, override_client
 from stores.models import Store
 from tenants.audit import Action
-from tenants.models import ApiKey, AuditEvent
+from tenants.models import AuditEvent
 from tests.factories import StoreFactory
 from tests.mcp.conftest import connect
 

@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 from mcp_bridge import mcp_limits
-from mcp_bridge.models import Trace
+from operations.models import Trace
 from tenants.audit import Action
 from tenants.models import AuditEvent
 from tests.mcp import fake_ops

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from mcp_bridge.operations import REGISTRY
 from mcp_bridge.server import mcp_http_app
+from operations.registry import REGISTRY
 from tests.mcp.conftest import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,16 +5,11 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from kernel.errors import Forbidden, NotFound
-from mcp_bridge.operations import (
-    ORDER_ITEM_OPERATIONS,
-    ORDER_OPERATIONS,
-    PRODUCT_OPERATIONS,
-    SHIPMENT_OPERATIONS,
-)
-from mcp_bridge.registry import run_operation
+from operations.registry import REGISTRY
+from operations.runner import run_operation
 from tests.helpers import key_actor
 
-OPERATIONS = [*ORDER_OPERATIONS, *ORDER_ITEM_OPERATIONS, *SHIPMENT_OPERATIONS, *PRODUCT_OPERATIONS]
+OPERATIONS = [op for op in REGISTRY if op.toolset != "stores"]
 WRITES = [op for op in OPERATIONS if not op.read_only]
 
 # Valid arguments for each operation: the refusals must come from scoping, not from validation.
@@ -115,7 +110,7 @@ def test_a_resolved_store_is_never_reused_for_another_tenant_or_a_narrower_key(
     from tests.factories import StoreFactory
 
     od.add_order()
-    invoke(ORDER_OPERATIONS[0], {"store": acme_store.name}, alice_actor)  # resolved and remembered
+    invoke(REGISTRY.get("orders_list"), {"store": acme_store.name}, alice_actor)  # resolved and remembered
     other = StoreFactory(tenant=acme_store.tenant, name="Acme Outlet")
     narrow = key_actor(acme_store.tenant, scope="read", stores=[other])
     calls = len(od.calls)

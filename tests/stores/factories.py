@@ -1,7 +1,7 @@
 """API keys for agent actors, made as /keys/ makes them."""
 
-from tenants.keys import core
-from tenants.models import ApiKey
+from api_keys import core
+from api_keys.models import ApiKey
 
 
 def make_api_key(tenant, *, stores=None, scope="read", stores_admin=False, toolsets=()) -> tuple[ApiKey, str]:

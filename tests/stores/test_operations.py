@@ -3,15 +3,16 @@
 import pytest
 from asgiref.sync import async_to_sync
 
+from api_keys import core
+from api_keys.models import ApiKey
 from kernel.errors import Forbidden, InvalidInput, NotFound
-from mcp_bridge.models import Trace
-from mcp_bridge.operations import REGISTRY
-from mcp_bridge.registry import run_operation
+from operations.models import Trace
+from operations.registry import REGISTRY
+from operations.runner import run_operation
 from stores import selectors, services
 from stores.models import Store
 from tenants.actors import Actor
-from tenants.keys import core
-from tenants.models import ApiKey, AuditEvent
+from tenants.models import AuditEvent
 from tests.helpers import actor_for, key_actor, run
 from tests.stores.factories import make_api_key
 

@@ -6,9 +6,9 @@ import httpx
 import pytest
 from asgiref.sync import async_to_sync
 
-from mcp_bridge.models import Span, Trace
-from mcp_bridge.operations import REGISTRY
-from mcp_bridge.registry import run_operation
+from operations.models import Span, Trace
+from operations.registry import REGISTRY
+from operations.runner import run_operation
 from stores import services
 from stores.breaker import CircuitBreaker
 from stores.client import OrderDeskClient, override_client

@@ -5,7 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from mcp_bridge.models import Span, Trace, TraceOutcome, TraceSource
+from operations.models import Span, Trace, TraceOutcome, TraceSource
 from tests.factories import TenantFactory
 
 

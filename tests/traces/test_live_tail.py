@@ -11,7 +11,8 @@ from django.test import Client
 
 from kernel import context
 from mcp_bridge import broadcast
-from mcp_bridge.registry import Registry, operation, run_operation
+from operations.registry import Registry, describe
+from operations.runner import run_operation
 from orderdesk_admin.routing import websocket_urlpatterns
 from tenants.actors import Actor
 from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
@@ -34,8 +35,8 @@ async def orders_broken(*, tenant, actor) -> dict:
 
 REGISTRY = Registry(
     [
-        operation(orders_ping, toolset="orders", read_only=True),
-        operation(orders_broken, toolset="orders", read_only=True),
+        describe(orders_ping, toolset="orders", read_only=True),
+        describe(orders_broken, toolset="orders", read_only=True),
     ]
 )
 

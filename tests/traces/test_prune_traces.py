@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from mcp_bridge.models import Span, Trace
+from operations.models import Span, Trace
 from tests.traces.factories import SpanFactory, TraceFactory, hours_ago
 
 

@@ -3,10 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from api_keys.models import ApiKey
 from kernel.errors import NotFound
 from mcp_bridge import selectors
 from mcp_bridge.forms import TraceFilters
-from tenants.models import ApiKey
 from tests.traces.factories import TraceFactory, hours_ago
 
 
@@ -21,7 +21,11 @@ def traces(acme, alice, acme_store):
         "old": TraceFactory(tenant=acme, operation="orders_list", started_at=hours_ago(72)),
         "by_alice": TraceFactory(tenant=acme, operation="orders_get", source="console", actor_user=alice),
         "by_key": TraceFactory(
-            tenant=acme, operation="orders_update", actor_key=key, outcome="error", store_id=acme_store.pk
+            tenant=acme,
+            operation="orders_update",
+            actor_key_id=key.pk,
+            outcome="error",
+            store_id=acme_store.pk,
         ),
         "crash": TraceFactory(tenant=acme, operation="orders_move", outcome="crash", started_at=hours_ago(1)),
         "key": key,

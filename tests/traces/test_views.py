@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertTemplateUsed
 
-from mcp_bridge.operations import REGISTRY
+from operations.registry import REGISTRY
 from tests.helpers import sign_in
 from tests.traces.factories import SpanFactory, TraceFactory
 

@@ -13,10 +13,10 @@ import sys
 import anyio
 from django.core.management.base import BaseCommand, CommandError
 
+from api_keys.core import authenticate
 from kernel import context
 from mcp_bridge.mcp_auth import audit_auth_failure
 from mcp_bridge.server import serve_stdio
-from tenants.keys.core import authenticate
 
 
 def _logs_to_stderr() -> None:

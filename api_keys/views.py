@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from api_keys import selectors, services
+from api_keys.client_config import client_configs, mcp_url
+from api_keys.forms import KeyCreateForm
 from kernel.errors import InvalidInput
 from tenants.actors import Permission
 from tenants.http import AppRequest, member_required
-from tenants.keys import selectors, services
-from tenants.keys.client_config import client_configs, mcp_url
-from tenants.keys.forms import KeyCreateForm
 
 PAGE = "keys/key_list.html"
 

@@ -1,11 +1,15 @@
-"""Persisting what the recorder collected: one Trace, its Spans, and an audit event for writes."""
+"""Persisting what the recorder collected: one Trace, its Spans, and an audit event for writes.
+
+Who listens to new traces (the live tail) connects to `operations.signals.trace_recorded`; the core
+knows nothing about them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -16,13 +20,12 @@ from kernel import context
 from kernel.errors import Forbidden, OperationError
 from kernel.redaction import cap, redact
 from kernel.tracing import TraceRecorder
-from mcp_bridge.models import Span, Trace, TraceOutcome
+from operations.models import Span, Trace, TraceOutcome
+from operations.registry import Operation
+from operations.signals import trace_recorded
 from tenants.actors import Actor
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome
-
-if TYPE_CHECKING:
-    from mcp_bridge.registry import Operation
 
 RESULT_SUMMARY_LIMIT = 16 * 1024
 
@@ -97,7 +100,7 @@ def _save(
         store_id=recorder.store_id,
         store_name=recorder.store_name,
         actor_user=actor.user,
-        actor_key=actor.api_key,
+        actor_key_id=actor.api_key.pk if actor.api_key else None,
         actor_label=actor.label[:200],
         arguments=_capped_json(arguments, RESULT_SUMMARY_LIMIT) or {},
         outcome=outcome,
@@ -152,9 +155,7 @@ def _save(
 
 
 async def save_trace(**kwargs) -> Trace:
-    """Save the call (committed when this returns), then announce it to the live tail."""
-    from mcp_bridge import broadcast  # Channels push to the live tail; optional at import time
-
+    """Save the call (committed when this returns), then announce it (the live tail listens)."""
     trace = await sync_to_async(_save)(**kwargs)
-    await broadcast.trace_recorded(trace)
+    await trace_recorded.asend(sender=Trace, trace=trace)
     return trace

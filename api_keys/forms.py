@@ -1,4 +1,4 @@
-"""The create-key form. It only shapes input; tenants.keys.services decides what is allowed."""
+"""The create-key form. It only shapes input; api_keys.services decides what is allowed."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from api_keys.models import ApiKeyScope
+from api_keys.services import CALLS_PER_MINUTE_MAX, NAME_MAX_LENGTH
 from kernel.errors import InvalidInput
-from mcp_bridge.registry import TOOLSETS
-from tenants.keys.services import CALLS_PER_MINUTE_MAX, NAME_MAX_LENGTH
-from tenants.models import ApiKeyScope
+from operations.registry import TOOLSETS
 
 TOOLSET_LABELS = {
     "stores": "Stores",

@@ -1,4 +1,4 @@
-"""Traces: one per operation call (console or MCP), with one span per upstream HTTP attempt."""
+"""Traces: one per operation call, whichever face made it, with one span per upstream HTTP attempt."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from tenants.models import ApiKey, Tenant, User
+from tenants.models import Tenant, User
 
 
 class TraceSource(models.TextChoices):
@@ -33,7 +33,7 @@ class Trace(models.Model):
     store_id = models.UUIDField(null=True, blank=True)
     store_name = models.CharField(max_length=80, blank=True)
     actor_user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    actor_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_key_id = models.CharField(max_length=24, null=True, blank=True, db_index=True)  # api_keys.ApiKey
     actor_label = models.CharField(max_length=200, blank=True)
     arguments = models.JSONField(default=dict, blank=True)  # redacted
     outcome = models.CharField(max_length=8, choices=TraceOutcome.choices)
@@ -48,6 +48,7 @@ class Trace(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "mcp_bridge_trace"  # the table kept its name when traces moved into the core
         ordering = ["-started_at"]
         indexes = [
             models.Index(fields=["tenant", "-started_at"]),
@@ -75,6 +76,7 @@ class Span(models.Model):
     started_at = models.DateTimeField()
 
     class Meta:
+        db_table = "mcp_bridge_span"
         ordering = ["trace", "seq"]
         constraints = [models.UniqueConstraint(fields=["trace", "seq"], name="span_seq_unique")]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants.keys import views
+from api_keys import views
 
 app_name = "keys"
 

@@ -13,12 +13,13 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from api_keys import services
+from api_keys.models import ApiKeyScope
 from kernel import context
 from kernel.errors import OperationError
 from stores.models import Store
 from tenants.actors import Actor
-from tenants.keys import services
-from tenants.models import ApiKeyScope, Membership, Role, Tenant
+from tenants.models import Membership, Role, Tenant
 
 
 class Command(BaseCommand):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.db.models import Case, CharField, QuerySet, Value, When
 from django.utils import timezone
 
+from api_keys.models import ApiKey
+from api_keys.services import require_key_manager
 from kernel.errors import NotFound
 from stores.models import Store
 from tenants.actors import Actor
-from tenants.keys.services import require_key_manager
-from tenants.models import ApiKey, Tenant
+from tenants.models import Tenant
 
 
 def _with_status(keys: QuerySet[ApiKey]) -> QuerySet[ApiKey]:

@@ -16,14 +16,15 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from uuid import UUID
 
 import bcrypt
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from tenants.actors import Actor
-from tenants.models import ApiKey
+from api_keys.models import ApiKey, ApiKeyScope
+from tenants.actors import Actor, Permission
 
 KEY_PATTERN = re.compile(r"^odk_(?P<id>[a-z0-9]{12})_(?P<secret>[A-Za-z0-9_-]{43})$")
 # last_used_at is informational; writing it on every call would turn reads into writes.
@@ -107,8 +108,30 @@ def _needs_touch(key: ApiKey) -> bool:
     )
 
 
+def key_permissions(key: ApiKey) -> frozenset[Permission]:
+    granted = {Permission.READ}
+    if key.scope == ApiKeyScope.READ_WRITE:
+        granted.add(Permission.WRITE)
+    if key.stores_admin:
+        granted.add(Permission.MANAGE_STORES)
+    return frozenset(granted)
+
+
+def key_actor(key: ApiKey, *, allowed_store_ids: frozenset[UUID] | None) -> Actor:
+    """The actor a key acts as. `allowed_store_ids` comes from the caller, which already loaded the key's
+    store list (ignored for a key allowed every store)."""
+    return Actor(
+        tenant=key.tenant,
+        api_key=key,
+        permissions=key_permissions(key),
+        allowed_store_ids=None if key.all_stores else allowed_store_ids,
+        toolsets=frozenset(key.toolsets or ()),
+        default_store_id=key.default_store_id,
+    )
+
+
 def _actor(key: ApiKey, allowed: list) -> Actor:
-    return Actor.for_api_key(key, allowed_store_ids=None if key.all_stores else frozenset(allowed))
+    return key_actor(key, allowed_store_ids=None if key.all_stores else frozenset(allowed))
 
 
 def _load(key_id: str) -> tuple[ApiKey, list] | None:

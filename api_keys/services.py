@@ -11,18 +11,22 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from api_keys import core
+from api_keys.models import ApiKey, ApiKeyScope
 from kernel.errors import InvalidInput, NotFound
-from mcp_bridge.registry import TOOLSETS
+from operations.registry import TOOLSETS, operation
+from stores import selectors as store_selectors
 from stores.models import Store
+from stores.types import RequiredStoreRef, StoreInfo
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
-from tenants.keys import core
-from tenants.models import ApiKey, ApiKeyScope, Membership, Role, Tenant
+from tenants.models import Membership, Role, Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -215,3 +219,40 @@ def _notify_owners(tenant: Tenant, actor: Actor, key: ApiKey, verb: str, summary
         message.send()
     except Exception:  # the key change already happened; a mail outage must not undo or hide it
         logger.exception("could not e-mail owners about API key %s", key.prefix)
+
+
+# --- The key's default store (the `stores_use` operation) ---------------------------------------------
+
+
+@transaction.atomic
+def _set_default_store(*, tenant: Tenant, actor: Actor, store: str) -> Store:
+    if actor.api_key is None:
+        raise InvalidInput(
+            "store: stores_use sets the default store of an API key. Signed-in operators choose the store "
+            "on each call instead (the console's store field).",
+            field="store",
+        )
+    if not (store or "").strip():
+        raise InvalidInput("store: name the store to use by default (its id or name).", field="store")
+    found = store_selectors.store_for_call(tenant=tenant, actor=actor, store=store)
+    ApiKey.objects.filter(pk=actor.api_key.pk, tenant=tenant).update(default_store=found)
+    audit(
+        Action.KEY_DEFAULT_STORE,
+        actor=actor,
+        target=actor.api_key,
+        detail={"store_id": str(found.pk), "store_name": found.name},
+    )
+    return found
+
+
+@operation(toolset="stores", read_only=True, idempotent=True, open_world=False)
+async def stores_use(*, tenant: Tenant, actor: Actor, store: RequiredStoreRef) -> StoreInfo:
+    """Make a store the default for this API key.
+
+    Later calls that omit `store` use it; this only changes which store they default to and nothing
+    in OrderDesk. The choice is saved on the API key, so it lasts across connections and sessions
+    until changed again. Returns the store (with `is_default` true). Only for API keys.
+    """
+    actor.require_in(tenant, Permission.READ)
+    found = await sync_to_async(_set_default_store)(tenant=tenant, actor=actor, store=store)
+    return StoreInfo.from_store(found, default_store_id=found.pk)

@@ -1,35 +1,36 @@
-"""The operation registry: every service the console, /mcp and stdio expose, described once.
+"""The operation registry: every service the product exposes, described once, where it is written.
 
-An `Operation` is a typed, keyword-only async service function plus what interfaces need to know about
-it: its toolset, the permission it needs, and honest MCP hints. Its input model is generated from the
-function's signature (unknown fields rejected) and its output type is the return annotation, so the
-console form, the MCP tool schema and the validation all come from the same place.
+A service becomes an operation with the `@operation(...)` decorator on its own definition:
 
-`run_operation` is the single way to call one: it checks the actor, validates the arguments, records
-the trace with its upstream spans, audits writes and returns the result.
+    @operation(toolset="orders", idempotent=True)
+    async def orders_update(*, tenant, actor, order_id: OrderId, changes: Changes, store: StoreRef = None):
+        \"\"\"Change an order … (this docstring is the MCP tool description and the console's help).\"\"\"
+
+The decorator records what every face needs to know: its toolset, the permission it needs (from
+`read_only`, or given), honest MCP hints, an input model generated from the signature (unknown fields
+rejected) and the return annotation as output type. It also guards the function itself: whoever calls
+it, a face through `run_operation` or another service directly, the actor must hold that permission
+inside its own tenant. So the permission is declared once and no caller can disagree with it.
+
+Decorated services join `REGISTRY`, which the console, /mcp, stdio, the pages and management commands
+read. Apps import their service modules when Django starts (`AppConfig.ready`), so the registry is
+complete before the first request. `describe()` builds an Operation without registering it (tests use
+it for fake operations in registries of their own).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import inspect
-import logging
-import time
 import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from kernel import context, deadlines, tracing
-from kernel.errors import Forbidden, InvalidInput, NotFound, OperationError
-from kernel.types import Progress
+from kernel.errors import Forbidden, NotFound
 from tenants.actors import Actor, Permission
-
-logger = logging.getLogger(__name__)
 
 # Filled in by the caller, never by arguments: the tenant and actor come from the credential.
 INJECTED_PARAMETERS = frozenset({"tenant", "actor", "progress"})
@@ -60,7 +61,7 @@ class Operation:
         return self.input_model.model_json_schema()
 
 
-def operation(
+def describe(
     func: Callable[..., Awaitable[Any]],
     *,
     toolset: str,
@@ -71,7 +72,7 @@ def operation(
     permission: Permission | None = None,
     title: str | None = None,
 ) -> Operation:
-    """Describe a service function as an operation. Its name is the function's name."""
+    """Describe an async, keyword-only service function as an operation named after the function."""
     if toolset not in TOOLSETS:
         raise ValueError(f"unknown toolset {toolset!r}")
     if not inspect.iscoroutinefunction(func):
@@ -111,15 +112,20 @@ def operation(
 
 
 class Registry:
-    def __init__(self, operations: Iterable[Operation]):
+    """Operations by name, listed in toolset order, then by name."""
+
+    def __init__(self, operations: Iterable[Operation] = ()):
         self._by_name: dict[str, Operation] = {}
         for op in operations:
-            if op.name in self._by_name:
-                raise ValueError(f"operation {op.name} registered twice")
-            self._by_name[op.name] = op
+            self.add(op)
+
+    def add(self, op: Operation) -> None:
+        if op.name in self._by_name:
+            raise ValueError(f"operation {op.name} registered twice")
+        self._by_name[op.name] = op
 
     def __iter__(self):
-        return iter(self._by_name.values())
+        return iter(sorted(self._by_name.values(), key=lambda op: (TOOLSETS.index(op.toolset), op.name)))
 
     def __len__(self) -> int:
         return len(self._by_name)
@@ -135,11 +141,33 @@ class Registry:
         return [op for op in self if actor.has(op.permission) and actor.allows_toolset(op.toolset)]
 
 
-@dataclass
-class Invocation:
-    operation: Operation
-    result: Any
-    trace_id: Any
+REGISTRY = Registry()
+
+
+def operation(**declaration: Any) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+    """Declare the decorated service an operation (see `describe` for the arguments) and register it.
+
+    The returned function is the service guarded by the declared permission; its Operation is its
+    `.operation` attribute.
+    """
+
+    def register(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        permission = declaration.get("permission") or (
+            Permission.READ if declaration.get("read_only") else Permission.WRITE
+        )
+
+        @functools.wraps(func)
+        async def guarded(*, tenant, actor: Actor, **kwargs: Any) -> Any:
+            # Before any query or upstream call: a refused call costs nothing.
+            actor.require_in(tenant, permission)
+            return await func(tenant=tenant, actor=actor, **kwargs)
+
+        op = describe(guarded, **declaration)
+        guarded.operation = op  # type: ignore[attr-defined]
+        REGISTRY.add(op)
+        return guarded
+
+    return register
 
 
 def validation_message(exc: ValidationError) -> tuple[str, str | None]:
@@ -158,78 +186,9 @@ def validation_message(exc: ValidationError) -> tuple[str, str | None]:
 
 
 def check_allowed(op: Operation, actor: Actor) -> None:
+    """The actor's key covers the operation's toolset and the actor holds its permission."""
     if not actor.allows_toolset(op.toolset):
         raise Forbidden(
             f"This API key is limited to the toolsets {sorted(actor.toolsets)}; {op.name} is in {op.toolset}."
         )
     actor.require(op.permission)
-
-
-def _time_budget(op: Operation):
-    if op.reports_progress:
-        return contextlib.nullcontext()
-    return deadlines.budget(settings.ORDERDESK_OPERATION_DEADLINE)
-
-
-async def run_operation(
-    op: Operation,
-    arguments: dict[str, Any],
-    *,
-    actor: Actor,
-    progress: Progress | None = None,
-) -> Invocation:
-    """Call `op` for `actor` with raw `arguments`, recording one Trace (and auditing a write).
-
-    Raises OperationError subclasses for anticipated failures; anything else is a crash, logged here
-    with the request id and re-raised for the interface to show generically.
-    """
-    from mcp_bridge import trace_store  # the Trace model lives with the viewer
-
-    started = time.perf_counter()
-    source = context.current().source
-    error: BaseException | None = None
-    result: Any = None
-    with tracing.recording() as recorder:
-        try:
-            check_allowed(op, actor)
-            try:
-                validated = op.input_model.model_validate(arguments)
-            except ValidationError as exc:
-                message, field = validation_message(exc)
-                raise InvalidInput(message, field=field) from None
-            kwargs = {name: getattr(validated, name) for name in type(validated).model_fields}
-            if op.reports_progress:
-                kwargs["progress"] = progress
-            # One 30 s budget for all of an operation's upstream calls; batches (which report
-            # progress) may run longer, each of their calls keeping its own deadline.
-            with _time_budget(op):
-                result = await op.func(tenant=actor.tenant, actor=actor, **kwargs)
-        except OperationError as exc:
-            error = exc
-        except Exception as exc:
-            error = exc
-            logger.exception("operation %s crashed (request %s)", op.name, context.current().request_id)
-        except asyncio.CancelledError as exc:
-            # The caller went away (client disconnect, timeout, server shutdown) while upstream calls,
-            # writes among them, may already have been made: the call still gets its trace and audit.
-            error = exc
-        duration_ms = (time.perf_counter() - started) * 1000
-        saving = trace_store.save_trace(
-            op=op,
-            actor=actor,
-            source=source,
-            arguments=arguments,
-            recorder=recorder,
-            result=result,
-            error=error,
-            duration_ms=duration_ms,
-        )
-        if isinstance(error, asyncio.CancelledError):
-            # Shielded: a repeated cancellation must not stop the record of a cancelled call.
-            await asyncio.shield(saving)
-            raise error
-        trace = await saving
-    if error is not None:
-        error.trace_id = trace.id if trace else None
-        raise error
-    return Invocation(operation=op, result=result, trace_id=trace.id if trace else None)

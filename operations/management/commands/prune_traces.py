@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from mcp_bridge.models import Span, Trace
+from operations.models import Span, Trace
 
 _AGE = re.compile(r"^\s*(\d+)\s*([dh])\s*$", re.IGNORECASE)
 

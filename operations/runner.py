@@ -1,0 +1,115 @@
+"""The one way every face calls an operation: `run_operation`.
+
+The console, /mcp, stdio, pages and management commands all come through here, so each call gets the
+same treatment whoever made it: the actor's toolsets and permission are checked, the raw arguments are
+validated against the operation's input model (messages name the field), the call runs within one
+time budget for all its upstream calls, and one Trace records it with a Span per upstream attempt;
+a write to OrderDesk is audited and a refusal recorded as `access.denied`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from pydantic import ValidationError
+
+from kernel import context, deadlines, tracing
+from kernel.errors import InvalidInput, OperationError
+from kernel.types import Progress
+from operations import recording
+from operations.registry import Operation, check_allowed, validation_message
+from tenants.actors import Actor
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Invocation:
+    operation: Operation
+    result: Any
+    trace_id: Any
+
+
+def _time_budget(op: Operation):
+    # One 30 s budget for all of an operation's upstream calls; batches (which report progress) may
+    # run longer, each of their calls keeping its own deadline.
+    if op.reports_progress:
+        return contextlib.nullcontext()
+    return deadlines.budget(settings.ORDERDESK_OPERATION_DEADLINE)
+
+
+async def _call(op: Operation, arguments: dict[str, Any], actor: Actor, progress: Progress | None) -> Any:
+    check_allowed(op, actor)
+    try:
+        validated = op.input_model.model_validate(arguments)
+    except ValidationError as exc:
+        message, field = validation_message(exc)
+        raise InvalidInput(message, field=field) from None
+    kwargs = {name: getattr(validated, name) for name in type(validated).model_fields}
+    if op.reports_progress:
+        kwargs["progress"] = progress
+    with _time_budget(op):
+        return await op.func(tenant=actor.tenant, actor=actor, **kwargs)
+
+
+async def run_operation(
+    op: Operation,
+    arguments: dict[str, Any],
+    *,
+    actor: Actor,
+    progress: Progress | None = None,
+) -> Invocation:
+    """Call `op` for `actor` with raw `arguments`, recording one Trace (and auditing a write).
+
+    The face is the request context's `source` (web, console, mcp, stdio, cli). Raises OperationError
+    subclasses for anticipated failures; anything else is a crash, logged here with the request id and
+    re-raised for the face to show generically.
+    """
+    started = time.perf_counter()
+    error: BaseException | None = None
+    result: Any = None
+    with tracing.recording() as recorder:
+        try:
+            result = await _call(op, arguments, actor, progress)
+        except OperationError as exc:
+            error = exc
+        except Exception as exc:
+            error = exc
+            logger.exception("operation %s crashed (request %s)", op.name, context.current().request_id)
+        except asyncio.CancelledError as exc:
+            # The caller went away (client disconnect, timeout, server shutdown) while upstream calls,
+            # writes among them, may already have been made: the call still gets its trace and audit.
+            error = exc
+        saving = recording.save_trace(
+            op=op,
+            actor=actor,
+            source=context.current().source,
+            arguments=arguments,
+            recorder=recorder,
+            result=result,
+            error=error,
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+        if isinstance(error, asyncio.CancelledError):
+            # Shielded: a repeated cancellation must not stop the record of a cancelled call.
+            await asyncio.shield(saving)
+            raise error
+        trace = await saving
+    if error is not None:
+        error.trace_id = trace.id if trace else None
+        raise error
+    return Invocation(operation=op, result=result, trace_id=trace.id if trace else None)
+
+
+def run_operation_sync(
+    op: Operation, arguments: dict[str, Any], *, actor: Actor, progress: Progress | None = None
+) -> Invocation:
+    """`run_operation` for synchronous callers (function views, management commands)."""
+    return async_to_sync(run_operation)(op, arguments, actor=actor, progress=progress)
