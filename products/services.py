@@ -33,7 +33,7 @@ from products.types import (
 )
 from stores.cache import TTL_INVENTORY
 from stores.decoding import as_int, as_int_or_none, as_list
-from tenants.actors import Actor, Permission
+from tenants.actors import Actor
 from tenants.models import Tenant
 
 PAGE_SIZE = 500
@@ -121,7 +121,7 @@ async def products_list(
     when `has_more` is true call again with the same filters and `cursor` = `next_cursor`.
     For "what is running low", products_low_stock answers directly.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.READ)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     filters = {k: v for k, v in {"search": search, "code": code}.items() if v}
     if "code" in filters:
         filters["code"] = ",".join(part.strip() for part in filters["code"].split(",") if part.strip())
@@ -153,7 +153,7 @@ async def products_get(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId
 ) -> Product:
     """Get one inventory item by its id (see products_list to find it by SKU)."""
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.READ)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
 
     async def fetch() -> Product:
         return Product.model_validate(await fetch_product(call, product_id))
@@ -171,7 +171,7 @@ async def products_create(
 
     Returns the new item with its id.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     check_product_fields(product_data, argument="product_data", creating=True)
     try:
         with upstream_errors(
@@ -215,7 +215,7 @@ async def products_update(
     date_updated are read-only; name and code cannot be emptied. `stock` is the new absolute count.
     Returns the updated item.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     check_product_fields(changes, argument="changes", creating=False)
     label = product_label(call, product_id)
     updated = await update_record(
@@ -236,7 +236,7 @@ async def products_delete(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId
 ) -> Deleted:
     """Delete an inventory item permanently. Orders that contain its SKU are not changed."""
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     envelope = await delete_record(
         call,
         kind="product",
@@ -330,7 +330,7 @@ async def products_update_batch(
     not_found, invalid (its changes were refused, with the reason) or failed (OrderDesk refused the
     chunk, or the item was deleted or re-coded while the batch ran).
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     updates = [coerce(ProductChange, u, field=f"updates[{i}]") for i, u in enumerate(updates)]
     keys = [("id", u.product_id) if u.product_id is not None else ("code", u.code) for u in updates]
     if len(set(keys)) != len(keys):
@@ -477,7 +477,7 @@ async def products_low_stock(
     low items in all (`total_low`) and `has_more` when there are more than returned. Restock with
     products_update or products_update_batch.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.READ)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
 
     async def fetch() -> LowStockResult:
         low: list[dict[str, Any]] = []

@@ -1,33 +1,25 @@
-"""Store services: register, edit, delete, test and choose OrderDesk stores.
+"""The store operations: list, read, test, register, change and delete OrderDesk stores.
 
-Every rule lives here, so the pages, the console, /mcp and stdio behave the same: permissions and
-tenant scoping are checked by each function, input is validated with messages that name the field,
-and every change is audited (never with the API key in it).
-
-Database-only work is done by sync functions (`store_register`, `store_update`, `store_delete`,
-`store_use`) that the views call directly and the async operations (`stores_*`, the names MCP tools
-carry) call through `sync_to_async`. `stores_get` and `stores_test` talk to OrderDesk through the
-shared client.
+They are the one family every face uses: the store pages, the console, /mcp and stdio all run them
+through `operations.runner.run_operation`, so a viewer may test a store on its page exactly when it may
+from the console, and every run is traced. The permission is declared on each operation; input is
+validated by `stores.checks` with messages that name the field; every change is audited (never with
+the API key in it). `stores_get` and `stores_test` talk to OrderDesk through the shared client.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import re
 import time
-import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 from asgiref.sync import async_to_sync, sync_to_async
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kernel import tracing
 from kernel.errors import (
-    Forbidden,
     InvalidInput,
     OperationError,
     RateLimited,
@@ -37,16 +29,11 @@ from kernel.errors import (
 )
 from kernel.types import StoreRef
 from operations.registry import operation
-from stores import selectors
+from stores import checks, selectors
 from stores.cache import TTL_STORE_SETTINGS, cached, invalidate
 from stores.client import get_client
 from stores.models import Store
 from stores.types import (
-    API_KEY_MAX,
-    API_KEY_MIN,
-    BASE_URL_MAX,
-    LABEL_MAX,
-    NAME_MAX,
     BaseUrl,
     Folder,
     Label,
@@ -65,93 +52,8 @@ from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome, Tenant
 
-_DIGITS = re.compile(r"^[0-9]{1,32}$")
 # Fields whose change makes the last connection test and the cached settings meaningless.
 _CONNECTION_FIELDS = frozenset({"orderdesk_store_id", "base_url", "api_key"})
-
-
-def _require(tenant: Tenant, actor: Actor, permission: Permission) -> None:
-    if actor.tenant.pk != tenant.pk:  # a wiring mistake, never a user's: refuse loudly
-        raise Forbidden("This caller does not belong to the tenant it is acting on.")
-    actor.require(permission)
-
-
-# --- Validation: each raises InvalidInput naming the field ----------------------------------------------
-
-
-def _clean_name(tenant: Tenant, value: str, *, exclude: uuid.UUID | None = None) -> str:
-    name = (value or "").strip()
-    if not name:
-        raise InvalidInput("name: give the store a name.", field="name")
-    if len(name) > NAME_MAX:
-        raise InvalidInput(f"name: at most {NAME_MAX} characters.", field="name")
-    # Names are matched case-insensitively when a call names a store, so they must be unique that way.
-    taken = Store.objects.filter(tenant=tenant, name__iexact=name).exclude(pk=exclude)
-    if taken.exists():
-        raise InvalidInput(f"name: there is already a store called {name!r}.", field="name")
-    return name
-
-
-def _clean_orderdesk_store_id(value: str) -> str:
-    store_id = (value or "").strip()
-    if not _DIGITS.match(store_id):
-        raise InvalidInput(
-            "orderdesk_store_id: OrderDesk store ids are digits only (Store Settings → API in OrderDesk).",
-            field="orderdesk_store_id",
-        )
-    return store_id
-
-
-def _clean_api_key(value: str) -> str:
-    api_key = (value or "").strip()
-    if not API_KEY_MIN <= len(api_key) <= API_KEY_MAX:
-        raise InvalidInput(
-            f"api_key: the OrderDesk API key must be {API_KEY_MIN} to {API_KEY_MAX} characters.",
-            field="api_key",
-        )
-    if any(ch.isspace() for ch in api_key):
-        raise InvalidInput("api_key: the OrderDesk API key cannot contain spaces.", field="api_key")
-    return api_key
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-
-
-def clean_base_url(value: str) -> str:
-    """A store's base URL: blank (OrderDesk itself), an https URL on an allowed OrderDesk host, or this
-    app's sandbox. Anything else could point our server at the internal network, so it is refused."""
-    url = (value or "").strip().rstrip("/")
-    if not url or url == settings.ORDERDESK_DEFAULT_BASE_URL:
-        return ""
-    allowed = ", ".join([*settings.ORDERDESK_ALLOWED_HOSTS, _origin(settings.SANDBOX_BASE_URL)[1]])
-    try:
-        parts = urlsplit(url)
-        scheme, host, port = _origin(url)
-    except ValueError:
-        raise InvalidInput("base_url: not a valid URL.", field="base_url") from None
-    if len(url) > BASE_URL_MAX or parts.username or parts.password or parts.query or parts.fragment:
-        raise InvalidInput(
-            "base_url: give a plain URL such as https://app.orderdesk.me/api/v2 (no credentials, query "
-            f"or fragment, at most {BASE_URL_MAX} characters).",
-            field="base_url",
-        )
-    is_orderdesk = scheme == "https" and host in settings.ORDERDESK_ALLOWED_HOSTS and port in (None, 443)
-    if not (is_orderdesk or (scheme, host, port) == _origin(settings.SANDBOX_BASE_URL)):
-        raise InvalidInput(
-            f"base_url: must be an https URL on an OrderDesk host ({allowed}); leave it blank for "
-            f"{settings.ORDERDESK_DEFAULT_BASE_URL}.",
-            field="base_url",
-        )
-    return url
-
-
-def _clean_label(value: str) -> str:
-    label = (value or "").strip()
-    if len(label) > LABEL_MAX:
-        raise InvalidInput(f"label: at most {LABEL_MAX} characters.", field="label")
-    return label
 
 
 def _save_unique(store: Store) -> None:
@@ -182,86 +84,62 @@ def _forget_cached_reads(store: Store) -> None:
     )
 
 
-# --- Writes (database only) -------------------------------------------------------------------------------
+def _info(store: Store, actor: Actor) -> StoreInfo:
+    return StoreInfo.from_store(store, default_store_id=actor.default_store_id)
+
+
+# --- Database work (run in a thread by the operations below) ----------------------------------------------
 
 
 @transaction.atomic
-def store_register(
-    *,
-    tenant: Tenant,
-    actor: Actor,
-    name: str,
-    orderdesk_store_id: str,
-    api_key: str,
-    base_url: str = "",
-    label: str = "",
-) -> Store:
-    """Register an OrderDesk store with its API key, encrypted at rest."""
-    _require(tenant, actor, Permission.MANAGE_STORES)
+def _register(*, tenant: Tenant, actor: Actor, api_key: str, **fields: str) -> Store:
     store = Store(
         tenant=tenant,
-        name=_clean_name(tenant, name),
-        orderdesk_store_id=_clean_orderdesk_store_id(orderdesk_store_id),
-        base_url=clean_base_url(base_url),
-        label=_clean_label(label),
+        name=checks.clean_name(tenant, fields["name"]),
+        orderdesk_store_id=checks.clean_orderdesk_store_id(fields["orderdesk_store_id"]),
+        base_url=checks.clean_base_url(fields["base_url"]),
+        label=checks.clean_label(fields["label"]),
     )
-    store.set_api_key(_clean_api_key(api_key))  # the UUID pk exists already: the AAD binds it
+    store.set_api_key(checks.clean_api_key(api_key))  # the UUID pk exists already: the AAD binds it
     _save_unique(store)
     audit(Action.STORE_CREATED, actor=actor, target=store, detail=_public_fields(store))
     return store
 
 
 @transaction.atomic
-def store_update(
-    *,
-    tenant: Tenant,
-    actor: Actor,
-    store_id: uuid.UUID | str,
-    name: str | None = None,
-    orderdesk_store_id: str | None = None,
-    base_url: str | None = None,
-    label: str | None = None,
-    api_key: str = "",
-) -> Store:
-    """Change a store's settings. `None` keeps a field; a blank `api_key` keeps the current key.
-
-    Changing the OrderDesk store id, base URL or key clears the last test result (it tested other
-    credentials) and every cached read of the store.
-    """
-    _require(tenant, actor, Permission.MANAGE_STORES)
-    store = selectors.store_get(tenant=tenant, actor=actor, store_id=store_id, for_update=True)
+def _update(*, tenant: Tenant, actor: Actor, store: str, api_key: str | None, **given: str | None) -> Store:
+    found = selectors.store_for_call(tenant=tenant, actor=actor, store=store)
+    found = selectors.store_get(tenant=tenant, actor=actor, store_id=found.pk, for_update=True)
     cleaners = {
-        "name": lambda value: _clean_name(tenant, value, exclude=store.pk),
-        "orderdesk_store_id": _clean_orderdesk_store_id,
-        "base_url": clean_base_url,
-        "label": _clean_label,
+        "name": lambda value: checks.clean_name(tenant, value, exclude=found.pk),
+        "orderdesk_store_id": checks.clean_orderdesk_store_id,
+        "base_url": checks.clean_base_url,
+        "label": checks.clean_label,
     }
-    given = {"name": name, "orderdesk_store_id": orderdesk_store_id, "base_url": base_url, "label": label}
     new = {field: cleaners[field](value) for field, value in given.items() if value is not None}
-    changed = [field for field, value in new.items() if value != getattr(store, field)]
+    changed = [field for field, value in new.items() if value != getattr(found, field)]
     for field in changed:
-        setattr(store, field, new[field])
-    if api_key.strip():
-        store.set_api_key(_clean_api_key(api_key))
+        setattr(found, field, new[field])
+    if api_key and api_key.strip():
+        found.set_api_key(checks.clean_api_key(api_key))
         changed.append("api_key")
     if not changed:
-        return store
+        return found
     if _CONNECTION_FIELDS.intersection(changed):
-        store.last_test_at, store.last_test_ok, store.last_test_message = None, None, ""
-        _forget_cached_reads(store)
-    _save_unique(store)
-    audit(Action.STORE_UPDATED, actor=actor, target=store, detail={"changed": changed})
-    return store
+        found.last_test_at, found.last_test_ok, found.last_test_message = None, None, ""
+        _forget_cached_reads(found)
+    _save_unique(found)
+    audit(Action.STORE_UPDATED, actor=actor, target=found, detail={"changed": changed})
+    return found
 
 
 @transaction.atomic
-def store_delete(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str) -> StoreDeleted:
-    """Forget a store and its encrypted key. OrderDesk itself is not touched."""
-    _require(tenant, actor, Permission.MANAGE_STORES)
-    store = selectors.store_get(tenant=tenant, actor=actor, store_id=store_id, for_update=True)
-    deleted = StoreDeleted(id=str(store.pk), name=store.name)
-    audit(Action.STORE_DELETED, actor=actor, target=store, detail=_public_fields(store))
-    store.delete()
+def _delete(*, tenant: Tenant, actor: Actor, store: str) -> StoreDeleted:
+    found = selectors.store_for_call(tenant=tenant, actor=actor, store=store)
+    found = selectors.store_get(tenant=tenant, actor=actor, store_id=found.pk, for_update=True)
+    deleted = StoreDeleted(id=str(found.pk), name=found.name)
+    audit(Action.STORE_DELETED, actor=actor, target=found, detail=_public_fields(found))
+    found.delete()
     return deleted
 
 
@@ -303,20 +181,11 @@ def _test_failure(exc: OperationError, store: Store) -> tuple[str, bool]:
     return f"The connection test failed: {exc.message}", False
 
 
-async def store_test(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str) -> StoreTestResult:
-    """Run `GET /test` for one store and remember the outcome on it. Never raises for upstream
-    failures or an unreadable key: those are a failed result the page can show."""
-    _require(tenant, actor, Permission.READ)
-    store = await selectors.astore_get(tenant=tenant, actor=actor, store_id=store_id)
-    result, _unreadable = await _run_test(actor, store)
-    return result
-
-
 async def _call_test(store: Store) -> tuple[bool, str, bool, str | None, int | None]:
     """GET /test → (ok, message, needs_new_key, current_date_time, tokens_remaining)."""
     creds = selectors.store_credentials(store)  # InvalidInput when the key cannot be decrypted
     outer = tracing.current_recorder()
-    # Open a recorder when no operation runner did (the page), to read the rate-limit tokens left.
+    # The runner records spans; without one (a service called directly) open one to read the tokens left.
     with tracing.recording() if outer is None else contextlib.nullcontext(outer) as recorder:
         first_span = len(recorder.spans)
         try:
@@ -331,44 +200,7 @@ async def _call_test(store: Store) -> tuple[bool, str, bool, str | None, int | N
     return ok, message, needs_new_key, current, (tokens[-1] if tokens else None)
 
 
-async def _run_test(actor: Actor, store: Store) -> tuple[StoreTestResult, bool]:
-    """Test, record and audit. Returns the result and whether the key could not be decrypted."""
-    started, unreadable = time.perf_counter(), False
-    try:
-        ok, message, needs_new_key, current, tokens = await _call_test(store)
-    except InvalidInput as exc:
-        ok, message, needs_new_key, current, tokens, unreadable = False, exc.message, True, None, None, True
-    duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    store = await sync_to_async(_record_test)(actor, store, ok=ok, message=message)
-    result = StoreTestResult(
-        store=StoreInfo.from_store(store, default_store_id=actor.default_store_id),
-        ok=ok,
-        message=message,
-        current_date_time=current,
-        duration_ms=duration_ms,
-        tokens_remaining=tokens,
-        needs_new_key=needs_new_key,
-        tested_at=store.last_test_at,
-    )
-    return result, unreadable
-
-
-async def store_details(*, tenant: Tenant, actor: Actor, store: Store) -> StoreDetails:
-    """Settings and folders of a store the caller already resolved (cached for 5 minutes)."""
-    _require(tenant, actor, Permission.READ)
-    creds = selectors.store_credentials(store)
-
-    async def fetch() -> dict[str, Any]:
-        # Only the safe summary is cached: the raw envelope may carry the key or SMTP settings.
-        return settings_summary(await get_client().get(creds, "/store"))
-
-    summary = await cached(tenant.id, store.pk, "store", {}, TTL_STORE_SETTINGS, fetch)
-    info = StoreInfo.from_store(store, default_store_id=actor.default_store_id)
-    folders = [Folder(**folder) for folder in summary.pop("folders")]
-    return StoreDetails(store=info, folders=folders, **summary)
-
-
-# --- Operations (the registry exposes these as tools) ---------------------------------------------------
+# --- The operations ----------------------------------------------------------------------------------------
 
 
 @operation(toolset="stores", read_only=True, open_world=False)
@@ -381,7 +213,6 @@ async def stores_list(*, tenant: Tenant, actor: Actor) -> StoreList:
     `store` argument of other tools; it can be omitted when you have a default store (stores_use) or
     only one store.
     """
-    _require(tenant, actor, Permission.READ)
     stores = await sync_to_async(list)(selectors.stores_visible(tenant=tenant, actor=actor))
     default = actor.default_store_id if any(s.pk == actor.default_store_id for s in stores) else None
     return StoreList(
@@ -399,9 +230,16 @@ async def stores_get(*, tenant: Tenant, actor: Actor, store: StoreRef = None) ->
     folder's id or exact name wherever a tool takes `folder` (e.g. orders_move). Cached for 5 minutes.
     Fails with a clear message if OrderDesk rejects the credentials or cannot be reached.
     """
-    _require(tenant, actor, Permission.READ)
     found = await selectors.astore_for_call(tenant=tenant, actor=actor, store=store)
-    return await store_details(tenant=tenant, actor=actor, store=found)
+    creds = selectors.store_credentials(found)
+
+    async def fetch() -> dict[str, Any]:
+        # Only the safe summary is cached: the raw envelope may carry the key or SMTP settings.
+        return settings_summary(await get_client().get(creds, "/store"))
+
+    summary = await cached(tenant.id, found.pk, "store", {}, TTL_STORE_SETTINGS, fetch)
+    folders = [Folder(**folder) for folder in summary.pop("folders")]
+    return StoreDetails(store=_info(found, actor), folders=folders, **summary)
 
 
 @operation(toolset="stores", read_only=True)
@@ -414,12 +252,25 @@ async def stores_test(*, tenant: Tenant, actor: Actor, store: StoreRef = None) -
     not an error; `needs_new_key` says the API key must be re-entered by a person. Changes nothing
     except the store's recorded last test result.
     """
-    _require(tenant, actor, Permission.READ)
     found = await selectors.astore_for_call(tenant=tenant, actor=actor, store=store)
-    result, unreadable = await _run_test(actor, found)
-    if unreadable:  # not an upstream failure: nothing can be tested until a person re-enters the key
-        raise InvalidInput(result.message, field="store")
-    return result
+    started = time.perf_counter()
+    try:
+        ok, message, needs_new_key, current, tokens = await _call_test(found)
+    except InvalidInput as exc:  # the key cannot be decrypted: recorded, then refused
+        await sync_to_async(_record_test)(actor, found, ok=False, message=exc.message)
+        raise InvalidInput(exc.message, field="store") from None
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    found = await sync_to_async(_record_test)(actor, found, ok=ok, message=message)
+    return StoreTestResult(
+        store=_info(found, actor),
+        ok=ok,
+        message=message,
+        current_date_time=current,
+        duration_ms=duration_ms,
+        tokens_remaining=tokens,
+        needs_new_key=needs_new_key,
+        tested_at=found.last_test_at,
+    )
 
 
 @operation(toolset="stores", permission=Permission.MANAGE_STORES, open_world=False)
@@ -439,7 +290,7 @@ async def stores_register(
     never returned (only its last 4 characters). Returns the new store; run stores_test next to check
     the credentials.
     """
-    created = await sync_to_async(store_register)(
+    created = await sync_to_async(_register)(
         tenant=tenant,
         actor=actor,
         name=name,
@@ -448,7 +299,38 @@ async def stores_register(
         base_url=base_url,
         label=label,
     )
-    return StoreInfo.from_store(created, default_store_id=actor.default_store_id)
+    return _info(created, actor)
+
+
+@operation(toolset="stores", permission=Permission.MANAGE_STORES, idempotent=True, open_world=False)
+async def stores_update(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    store: RequiredStoreRef,
+    name: StoreName | None = None,
+    orderdesk_store_id: OrderDeskStoreId | None = None,
+    api_key: OrderDeskApiKey | None = None,
+    base_url: BaseUrl | None = None,
+    label: Label | None = None,
+) -> StoreInfo:
+    """Change a registered store: its name, OrderDesk store id, API key, base URL or label.
+
+    Needs an API key with the stores:admin scope. Omitted fields stay as they are; a new API key is
+    stored encrypted and never returned. Changing the OrderDesk store id, base URL or key clears the
+    last test result and every cached read of the store. Returns the store.
+    """
+    changed = await sync_to_async(_update)(
+        tenant=tenant,
+        actor=actor,
+        store=store,
+        api_key=api_key,
+        name=name,
+        orderdesk_store_id=orderdesk_store_id,
+        base_url=base_url,
+        label=label,
+    )
+    return _info(changed, actor)
 
 
 @operation(toolset="stores", permission=Permission.MANAGE_STORES, destructive=True, open_world=False)
@@ -459,6 +341,4 @@ async def stores_delete(*, tenant: Tenant, actor: Actor, store: RequiredStoreRef
     longer reach the store until it is registered again. The store must be named explicitly.
     Returns the deleted store's id and name.
     """
-    _require(tenant, actor, Permission.MANAGE_STORES)
-    found = await selectors.astore_for_call(tenant=tenant, actor=actor, store=store)
-    return await sync_to_async(store_delete)(tenant=tenant, actor=actor, store_id=found.pk)
+    return await sync_to_async(_delete)(tenant=tenant, actor=actor, store=store)

@@ -1,5 +1,6 @@
-"""The store pages. Thin: parse input, call selectors and services, pick a template (or a fragment of
-it for htmx requests). Every page also works without JavaScript (plain POST, then a redirect)."""
+"""The store pages. Thin: parse input, run the store operations (the same ones the console and /mcp
+run, traced the same way), pick a template or a fragment of it. Every page also works without
+JavaScript (plain POST, then a redirect)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from kernel.errors import InvalidInput, OperationError
+from kernel.htmx import template_for
+from operations.runner import run, run_sync
 from stores import selectors, services
 from stores.forms import StoreEditForm, StoreForm
 from stores.models import Store
@@ -24,27 +27,19 @@ DETAIL = "stores/store_detail.html"
 FORM = "stores/store_form.html"
 
 
-def _template(request: AppRequest, page: str, fragment: str) -> str:
-    return f"{page}#{fragment}" if request.htmx else page
-
-
 def _go(request: AppRequest, to: str, **kwargs) -> HttpResponse:
     """After a successful POST: a full redirect, or for htmx a client-side one."""
     url = reverse(to, kwargs=kwargs)
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _sandbox_url(store: Store) -> str | None:
-    """The sandbox's fault settings page (latency, errors) for a sandbox store."""
-    return reverse("sandbox-ui:store", kwargs={"store_id": store.pk}) if store.is_sandbox else None
-
-
 def _detail_context(request: AppRequest, store: Store, **extra) -> dict:
+    sandbox_url = reverse("sandbox-ui:store", kwargs={"store_id": store.pk}) if store.is_sandbox else None
     return {
         "store": store,
         "can_manage": request.actor.has(Permission.MANAGE_STORES),
         "key_readable": selectors.store_key_readable(store),
-        "sandbox_url": _sandbox_url(store),
+        "sandbox_url": sandbox_url,  # the sandbox's fault settings (latency, errors)
         **extra,
     }
 
@@ -63,13 +58,13 @@ def store_add(request: AppRequest) -> HttpResponse:
     form = StoreForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            store = services.store_register(tenant=request.tenant, actor=request.actor, **form.cleaned_data)
+            store = run_sync(services.stores_register, form.cleaned_data, actor=request.actor)
         except InvalidInput as exc:
             form.apply_error(exc)
         else:
             messages.success(request, f"Store “{store.name}” added. Test its connection next.")
-            return _go(request, "stores:detail", store_id=store.pk)
-    return render(request, _template(request, FORM, "store-form"), {"form": form, "store": None})
+            return _go(request, "stores:detail", store_id=store.id)
+    return render(request, template_for(request, FORM, "store-form"), {"form": form, "store": None})
 
 
 @require_GET
@@ -86,22 +81,30 @@ async def store_settings(request: AppRequest, store_id: uuid.UUID) -> HttpRespon
     store = await selectors.astore_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
     details, error = None, ""
     try:
-        details = await services.store_details(tenant=request.tenant, actor=request.actor, store=store)
+        details = await run(services.stores_get, {"store": str(store.pk)}, actor=request.actor)
     except OperationError as exc:  # unreachable, rejected credentials, unreadable key: say so
         error = str(exc)
     context = await sync_to_async(_detail_context)(request, store, details=details, settings_error=error)
-    return await sync_to_async(render)(request, _template(request, DETAIL, "store-settings"), context)
+    return await sync_to_async(render)(request, template_for(request, DETAIL, "store-settings"), context)
 
 
 @require_POST
-@member_required(Permission.MANAGE_STORES)
+@member_required()
 async def store_test(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
-    result = await services.store_test(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    """Anyone who may use the store may test it: the same rule as the stores_test operation."""
+    store = await selectors.astore_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    try:
+        result = await run(services.stores_test, {"store": str(store.pk)}, actor=request.actor)
+    except OperationError as exc:  # the key cannot be decrypted: the stored (failed) result says so
+        result, message = None, str(exc)
+        store = await selectors.astore_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    else:
+        message = result.message
     if not request.htmx:
-        level = messages.SUCCESS if result.ok else messages.ERROR
-        await sync_to_async(messages.add_message)(request, level, f"Connection test: {result.message}")
+        level = messages.SUCCESS if result and result.ok else messages.ERROR
+        await sync_to_async(messages.add_message)(request, level, f"Connection test: {message}")
         return redirect("stores:detail", store_id=store_id)
-    context = {"store": result.store, "result": result, "can_manage": True}
+    context = await sync_to_async(_detail_context)(request, store, result=result)
     return await sync_to_async(render)(request, f"{DETAIL}#store-test-result", context)
 
 
@@ -111,16 +114,15 @@ def store_edit(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     store = selectors.store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
     form = StoreEditForm(request.POST if request.method == "POST" else None, store=store)
     if request.method == "POST" and form.is_valid():
+        changes = {**form.cleaned_data, "api_key": form.cleaned_data["api_key"] or None}
         try:
-            services.store_update(
-                tenant=request.tenant, actor=request.actor, store_id=store.pk, **form.cleaned_data
-            )
+            run_sync(services.stores_update, {"store": str(store.pk), **changes}, actor=request.actor)
         except InvalidInput as exc:
             form.apply_error(exc)
         else:
             messages.success(request, "Store saved.")
             return _go(request, "stores:detail", store_id=store.pk)
-    return render(request, _template(request, FORM, "store-form"), {"form": form, "store": store})
+    return render(request, template_for(request, FORM, "store-form"), {"form": form, "store": store})
 
 
 @require_http_methods(["GET", "POST"])
@@ -128,8 +130,8 @@ def store_edit(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
 def store_delete(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     store = selectors.store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
     if request.method == "POST":
-        services.store_delete(tenant=request.tenant, actor=request.actor, store_id=store.pk)
+        run_sync(services.stores_delete, {"store": str(store.pk)}, actor=request.actor)
         messages.success(request, f"Store “{store.name}” deleted.")
         return _go(request, "stores:list")
     page = "stores/store_confirm_delete.html"
-    return render(request, _template(request, page, "store-delete-confirm"), {"store": store})
+    return render(request, template_for(request, page, "store-delete-confirm"), {"store": store})

@@ -1,9 +1,9 @@
 """What every order and inventory operation does first and around each upstream call.
 
-`open_store` checks the permission before anything else (a refused call costs no query and no upstream
-call) and resolves the `store` argument inside the caller's tenant and allowed stores (another tenant's
-store is NotFound); the store's API key is decrypted on its first upstream call. `upstream_errors`
-turns OrderDesk's failures into messages that name the object and the field.
+`open_store` resolves the `store` argument inside the caller's tenant and allowed stores (another
+tenant's store is NotFound); the permission was checked before, by the operation's own declaration.
+The store's API key is decrypted on its first upstream call. `upstream_errors` turns OrderDesk's
+failures into messages that name the object and the field.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from stores.cache import TTL_STORE_SETTINGS, cached, invalidate
 from stores.client import get_client
 from stores.models import Store, StoreCredentials
 from stores.types import settings_summary
-from tenants.actors import Actor, Permission
+from tenants.actors import Actor
 from tenants.models import Tenant
 
 
@@ -83,10 +83,9 @@ def _resolution_key(tenant: Tenant, actor: Actor, store: str | None) -> tuple:
     return (tenant.pk, actor.default_store_id, allowed, (store or "").strip().casefold())
 
 
-async def open_store(*, tenant: Tenant, actor: Actor, store: str | None, permission: Permission) -> StoreCall:
-    actor.require(permission)
-    if actor.tenant.pk != tenant.pk:  # an actor only ever acts inside its own tenant
-        raise NotFound("No such store.", field="store")
+async def open_store(*, tenant: Tenant, actor: Actor, store: str | None) -> StoreCall:
+    """The store an operation works on. Its caller, an `@operation`, has already checked the actor's
+    permission inside its own tenant, before this first query."""
     key = _resolution_key(tenant, actor, store)
     hit = _resolved.get(key)
     if hit is not None and hit[0] > time.monotonic():

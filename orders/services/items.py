@@ -18,7 +18,7 @@ from orders.services.orders import fetch_order, not_found_message, order_label
 from orders.services.update import update_record
 from orders.types import Deleted, OrderItem
 from stores.decoding import as_list, as_str_id
-from tenants.actors import Actor, Permission
+from tenants.actors import Actor
 from tenants.models import Tenant
 
 ItemData = Annotated[
@@ -54,7 +54,7 @@ async def order_items_add(
     `item_data` needs a name or a code (SKU); price defaults to 0 and quantity to 1. Returns the new
     item with its id (use it with order_items_update / order_items_delete).
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     merge.refuse_read_only(item_data, merge.ITEM_READ_ONLY, argument="item_data")
     merge.check_item(item_data, argument="item_data")
     label = order_label(call, order_id)
@@ -94,7 +94,7 @@ async def order_items_update(
     by key) and the whole item sent back, re-applied if the order changes meanwhile (up to 5 times).
     `id` cannot change. Returns the updated item.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     merge.refuse_read_only(changes, merge.ITEM_READ_ONLY, argument="changes")
     merge.check_item(changes, argument="changes", require_name=False)
     label = order_label(call, order_id)
@@ -137,7 +137,7 @@ async def order_items_delete(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, item_id: ItemId
 ) -> Deleted:
     """Remove an item from an order permanently. OrderDesk recomputes the order's totals."""
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
 
     async def before() -> dict[str, Any]:
         return find_item(await fetch_order(call, order_id), item_id, call=call, order_id=order_id)

@@ -15,7 +15,7 @@ from orders.services.locks import record_lock
 from orders.services.orders import fetch_order, not_found_message, order_label
 from orders.types import MovedOrder, MoveResult, NoteResult
 from stores.decoding import as_int_or_none, as_list, as_str_id
-from tenants.actors import Actor, Permission
+from tenants.actors import Actor
 from tenants.models import Tenant
 
 MAX_MOVE = 100
@@ -59,7 +59,7 @@ async def orders_move(
     written to each order's history. Returns the folder, how many orders moved and, per order,
     whether it moved (an unknown id says "Order Not Found") and the folder it came from.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     ids = list(dict.fromkeys([*([order_id] if order_id else []), *(order_ids or [])]))
     if not ids:
         raise InvalidInput(
@@ -111,7 +111,7 @@ async def orders_add_note(
     A note identical to one already in the history (ignoring case and surrounding spaces) is not added
     again: `added` is then false. History is append-only: notes cannot be edited or removed.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     label = order_label(call, order_id)
     async with record_lock("order", tenant.pk, call.store.pk, order_id, label=label):
         order = await fetch_order(call, order_id, history=True)

@@ -25,7 +25,7 @@ from orders.types import (
     ShipmentData,
 )
 from stores.decoding import as_list, as_str_id
-from tenants.actors import Actor, Permission
+from tenants.actors import Actor
 from tenants.models import Tenant
 
 WRITABLE = (
@@ -84,7 +84,7 @@ async def shipments_add(
     `idempotency_key` so a retry after a timeout never adds it twice (the same key and data return the
     first result). The order stays in its folder: move it with orders_move. Returns the shipment.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     body = coerce(ShipmentData, shipment_data, field="shipment_data").model_dump(exclude_none=True)
     tracking = body["tracking_number"]
 
@@ -139,7 +139,7 @@ async def shipments_update(
     The shipment is fetched, `changes` merged in and the whole shipment sent back. A null removes a
     field (tracking_number cannot be removed). Returns the updated shipment.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     merge.refuse_read_only(changes, merge.SHIPMENT_READ_ONLY, argument="changes")
     unknown = [name for name in changes if name not in WRITABLE]
     if unknown:
@@ -176,7 +176,7 @@ async def shipments_delete(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, shipment_id: ShipmentId
 ) -> Deleted:
     """Delete a shipment from an order permanently."""
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     not_found = f"Shipment {shipment_id} not found on order {order_id} in store {call.label}."
     path = f"/orders/{order_id}/shipments/{shipment_id}"
 
@@ -252,7 +252,7 @@ async def shipments_add_batch(
     the first attempt had added shows as already_added. Orders stay in their folders: move them
     with orders_move.
     """
-    call = await open_store(tenant=tenant, actor=actor, store=store, permission=Permission.WRITE)
+    call = await open_store(tenant=tenant, actor=actor, store=store)
     rows = [
         coerce(BatchShipment, s, field=f"shipments[{i}]").model_dump(exclude_none=True)
         for i, s in enumerate(shipments)

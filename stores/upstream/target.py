@@ -4,7 +4,6 @@ pooled httpx.AsyncClient per event loop."""
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import uuid
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from django.conf import settings
 from kernel.errors import InvalidInput
 from stores.models import StoreCredentials
 from stores.per_loop import PerLoop
+from stores.types import BASE_URL_MAX
 
 try:
     APP_VERSION = version("orderdesk-admin")
@@ -33,58 +33,51 @@ TransportSource = httpx.AsyncBaseTransport | Callable[[], httpx.AsyncBaseTranspo
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _origin(url: str) -> tuple[str, int] | None:
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None if there is no host."""
     parts = urlsplit(url)
     if not parts.hostname:
         return None
-    try:
-        port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
-    except ValueError:
-        return None
-    return parts.hostname.lower(), port
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname.lower(), parts.port or _DEFAULT_PORTS.get(scheme, 0)
 
 
 def check_base_url(base_url: str) -> str:
-    """The store's base URL without a trailing slash, if it points somewhere OrderDesk calls may go:
-    an ORDERDESK_ALLOWED_HOSTS host over https, or this app's own sandbox (the host and port of
-    SANDBOX_BASE_URL or SITE_URL). Anything else could turn a store's base URL into a way to reach
-    machines on our network, so it is refused before any connection is made."""
-    parts = urlsplit(base_url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """The one rule for where a store's calls may go, applied when a store is saved and again before
+    every connection: an https URL on an ORDERDESK_ALLOWED_HOSTS host (default port), or this app's own
+    sandbox (exactly the scheme, host and port of SANDBOX_BASE_URL or SITE_URL). Anything else could
+    turn a store's base URL into a way to reach machines on our network, so it is refused.
+
+    Returns the URL without a trailing slash; raises InvalidInput naming `base_url`.
+    """
+    url = (base_url or "").strip()
+    allowed = ", ".join(settings.ORDERDESK_ALLOWED_HOSTS) or "none"
+    try:
+        parts = urlsplit(url)
+        origin = _origin(url)
+    except ValueError:
+        origin = None
+    if origin is None or origin[0] not in _DEFAULT_PORTS:
         raise InvalidInput(
-            "The store's base URL must be an http(s) URL such as https://app.orderdesk.me/api/v2.",
+            "base_url: give an https URL such as https://app.orderdesk.me/api/v2.", field="base_url"
+        )
+    if len(url) > BASE_URL_MAX or parts.username or parts.password or parts.query or parts.fragment:
+        raise InvalidInput(
+            "base_url: give a plain URL such as https://app.orderdesk.me/api/v2 (no user name, password, "
+            f"query or fragment, at most {BASE_URL_MAX} characters).",
             field="base_url",
         )
-    if parts.username or parts.password or parts.query or parts.fragment:
+    if origin in {_origin(settings.SANDBOX_BASE_URL), _origin(settings.SITE_URL)}:
+        return url.rstrip("/")
+    scheme, host, port = origin
+    hosts = {h.lower() for h in settings.ORDERDESK_ALLOWED_HOSTS}
+    if host not in hosts or scheme != "https" or port != 443:
         raise InvalidInput(
-            "The store's base URL must not contain a user name, password, query or fragment.",
+            f"base_url: must be an https URL on an OrderDesk host ({allowed}), so the API key is never "
+            "sent anywhere else or in clear.",
             field="base_url",
         )
-    host = parts.hostname.lower()
-    own = {_origin(settings.SANDBOX_BASE_URL), _origin(settings.SITE_URL)}
-    if _origin(base_url) in own:
-        return base_url.rstrip("/")
-    allowed = [h.lower() for h in settings.ORDERDESK_ALLOWED_HOSTS]
-    if host not in allowed:
-        raise InvalidInput(
-            f"The store's base URL points at {host}, which is not an OrderDesk host this server may call "
-            f"(allowed: {', '.join(allowed) or 'none'}).",
-            field="base_url",
-        )
-    if parts.scheme != "https" and not _is_loopback(host):
-        raise InvalidInput(
-            "The store's base URL must use https, so the API key is never sent in clear.", field="base_url"
-        )
-    return base_url.rstrip("/")
+    return url.rstrip("/")
 
 
 def check_path(path: str) -> str:

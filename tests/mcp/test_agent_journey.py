@@ -165,6 +165,8 @@ async def test_it_lets_an_agent_do_real_work_with_every_tool(sandbox, acme_db, m
         extra = await agent(
             "stores_register", {"name": "Second", "orderdesk_store_id": "4242", "api_key": "od-second-key-1"}
         )
+        renamed = await agent("stores_update", {"store": extra["id"], "name": "Second (EU)", "label": "EU"})
+        assert (renamed["name"], renamed["label"]) == ("Second (EU)", "EU")
         await agent("stores_delete", {"store": extra["id"]})
 
     untested = sorted({op.name for op in REGISTRY} - agent.succeeded)

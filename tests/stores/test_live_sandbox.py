@@ -40,9 +40,8 @@ def test_it_tests_and_reads_the_sandbox_store_from_its_page(client, bob, sandbox
 
 def test_it_reports_a_wrong_key_as_a_failed_test_against_the_sandbox(bob, sandbox_store):
     actor = actor_for(bob)
-    services.store_update(
-        tenant=actor.tenant, actor=actor, store_id=sandbox_store.pk, api_key="not-the-sandbox-key"
-    )
+    new_key = {"store": "Sandbox", "api_key": "not-the-sandbox-key"}
+    run(services.stores_update, tenant=actor.tenant, actor=actor, **new_key)
 
     result = run(services.stores_test, tenant=actor.tenant, actor=actor)
 

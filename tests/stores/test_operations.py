@@ -1,4 +1,4 @@
-"""The six store operations: registry declarations, run through run_operation, API-key scoping."""
+"""The seven store operations: registry declarations, run through run_operation, API-key scoping."""
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -22,6 +22,7 @@ STORE_OPERATIONS = [
     "stores_test",
     "stores_use",
     "stores_register",
+    "stores_update",
     "stores_delete",
 ]
 
@@ -30,7 +31,7 @@ def call(name, arguments, actor):
     return async_to_sync(run_operation)(REGISTRY.get(name), arguments, actor=actor).result
 
 
-def test_it_declares_the_six_store_operations_with_truthful_hints():
+def test_it_declares_the_seven_store_operations_with_truthful_hints():
     ops = {op.name: op for op in REGISTRY if op.toolset == "stores"}
 
     assert sorted(ops) == sorted(STORE_OPERATIONS)
@@ -38,6 +39,8 @@ def test_it_declares_the_six_store_operations_with_truthful_hints():
         assert ops[name].read_only and not ops[name].destructive and ops[name].permission == "read"
     assert not ops["stores_register"].read_only and not ops["stores_register"].destructive
     assert ops["stores_register"].permission == "manage_stores"
+    assert ops["stores_update"].permission == "manage_stores" and ops["stores_update"].idempotent
+    assert not ops["stores_update"].read_only and not ops["stores_update"].destructive
     assert ops["stores_delete"].destructive and not ops["stores_delete"].read_only
     assert ops["stores_delete"].permission == "manage_stores"
     for op in ops.values():

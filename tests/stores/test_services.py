@@ -8,22 +8,28 @@ from stores import selectors, services
 from stores.models import Store
 from stores.types import StoreInfo
 from tenants.models import AuditEvent
-from tests.helpers import actor_for
+from tests.helpers import actor_for, run
 
 GOOD = {"name": "Main shop", "orderdesk_store_id": "12345", "api_key": "k3y-abcdefgh-WXYZ"}
 
 
 def register(user, **overrides):
     actor = actor_for(user)
-    return services.store_register(tenant=actor.tenant, actor=actor, **(GOOD | overrides))
+    info = run(services.stores_register, tenant=actor.tenant, actor=actor, **(GOOD | overrides))
+    return Store.objects.get(pk=info.id)
 
 
 def update(user, store, **changes):
     actor = actor_for(user)
-    return services.store_update(tenant=actor.tenant, actor=actor, store_id=store.pk, **changes)
+    info = run(services.stores_update, tenant=actor.tenant, actor=actor, store=str(store.pk), **changes)
+    return Store.objects.get(pk=info.id)
 
 
-# --- store_register ---------------------------------------------------------------------------------------
+def delete(actor, store_ref):
+    return run(services.stores_delete, tenant=actor.tenant, actor=actor, store=store_ref)
+
+
+# --- stores_register ---------------------------------------------------------------------------------------
 
 
 def test_it_registers_a_store_with_its_key_encrypted(bob):
@@ -190,7 +196,7 @@ def test_it_refuses_an_actor_of_another_tenant(charlie, acme):
     actor = actor_for(charlie)
 
     with pytest.raises(Forbidden):
-        services.store_register(tenant=acme, actor=actor, **GOOD)
+        run(services.stores_register, tenant=acme, actor=actor, **GOOD)
 
     assert not Store.objects.filter(tenant=acme).exists()
 
@@ -211,7 +217,7 @@ def test_it_never_returns_the_key_in_a_result(bob):
     assert info.key_last4 == "WXYZ"
 
 
-# --- store_update -----------------------------------------------------------------------------------------
+# --- stores_update -----------------------------------------------------------------------------------------
 
 
 def test_it_updates_fields_and_audits_their_names(bob):
@@ -302,13 +308,13 @@ def test_it_refuses_updates_by_viewers_and_other_tenants(vera, charlie, acme_sto
     assert Store.objects.get(pk=acme_store.pk).name == "Acme Main"
 
 
-# --- store_delete -----------------------------------------------------------------------------------------
+# --- stores_delete -----------------------------------------------------------------------------------------
 
 
 def test_it_deletes_a_store_and_audits_it(bob, acme_store):
     actor = actor_for(bob)
 
-    deleted = services.store_delete(tenant=actor.tenant, actor=actor, store_id=acme_store.pk)
+    deleted = delete(actor, str(acme_store.pk))
 
     assert deleted.id == str(acme_store.pk) and deleted.name == "Acme Main"
     assert not Store.objects.filter(pk=acme_store.pk).exists()
@@ -320,7 +326,7 @@ def test_it_refuses_deletes_by_viewers_and_other_tenants(vera, charlie, acme_sto
     for user, error in [(vera, Forbidden), (charlie, NotFound)]:
         actor = actor_for(user)
         with pytest.raises(error):
-            services.store_delete(tenant=actor.tenant, actor=actor, store_id=acme_store.pk)
+            delete(actor, str(acme_store.pk))
 
     assert Store.objects.filter(pk=acme_store.pk).exists()
 
@@ -329,7 +335,7 @@ def test_it_treats_a_malformed_id_as_not_found(bob):
     actor = actor_for(bob)
 
     with pytest.raises(NotFound):
-        services.store_delete(tenant=actor.tenant, actor=actor, store_id="not-a-uuid")
+        delete(actor, "not-a-uuid")
 
 
 # --- keys that cannot be decrypted ------------------------------------------------------------------------

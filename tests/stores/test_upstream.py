@@ -69,9 +69,14 @@ def test_it_forgets_cached_settings_when_the_credentials_change(
     stores_get(bob)
     actor = actor_for(bob)
 
+    new = "12"
     with django_capture_on_commit_callbacks(execute=True):
-        services.store_update(
-            tenant=actor.tenant, actor=actor, store_id=acme_store.pk, orderdesk_store_id="12"
+        run(
+            services.stores_update,
+            tenant=actor.tenant,
+            actor=actor,
+            store="Acme Main",
+            orderdesk_store_id=new,
         )
     stores_get(bob)
 
@@ -93,9 +98,14 @@ def test_it_forgets_cached_orders_and_inventory_when_the_store_points_elsewhere(
         return run(cached, **where, resource=resource, args={}, ttl=60, fetch=fetch)
 
     before = [read("orders"), read("inventory")]
+    new = "12"
     with django_capture_on_commit_callbacks(execute=True):
-        services.store_update(
-            tenant=actor.tenant, actor=actor, store_id=acme_store.pk, orderdesk_store_id="12"
+        run(
+            services.stores_update,
+            tenant=actor.tenant,
+            actor=actor,
+            store="Acme Main",
+            orderdesk_store_id=new,
         )
     after = [read("orders"), read("inventory")]
 
@@ -188,11 +198,13 @@ def test_it_turns_upstream_failures_into_a_failed_result(
     assert AuditEvent.objects.get(action="store.tested").outcome == "failure"
 
 
-def test_it_gives_the_page_a_failed_result_for_an_undecryptable_key(bob, acme_store, fake_client):
+def test_it_records_a_failed_test_and_refuses_for_an_undecryptable_key(bob, acme_store, fake_client):
     Store.objects.filter(pk=acme_store.pk).update(api_key_encrypted="v1:garbage")
-    actor = actor_for(bob)
 
-    result = run(services.store_test, tenant=actor.tenant, actor=actor, store_id=acme_store.pk)
+    with pytest.raises(InvalidInput) as caught:
+        stores_test(bob)
 
-    assert not result.ok and result.needs_new_key and "can no longer be decrypted" in result.message
+    assert caught.value.field == "store" and "can no longer be decrypted" in caught.value.message
+    stored = Store.objects.get(pk=acme_store.pk)
+    assert stored.last_test_ok is False and "can no longer be decrypted" in stored.last_test_message
     assert fake_client.calls == []
