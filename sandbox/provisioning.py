@@ -105,3 +105,8 @@ def ensure_api_key(sandbox: SandboxStore) -> str:
                 detail={"changed": ["api_key"], "reason": "the sandbox key could not be decrypted"},
             )
     return api_key
+
+
+def on_tenant_created(sender, *, tenant: Tenant, **kwargs) -> None:
+    """Receiver of tenants.signals.tenant_created (connected in SandboxConfig.ready)."""
+    provision_sandbox_store(tenant=tenant)

@@ -9,9 +9,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from kernel.errors import InvalidInput
-from sandbox.provisioning import provision_sandbox_store
 from tenants.audit import Action, audit
 from tenants.models import Membership, Role, Tenant, User
+from tenants.signals import tenant_created
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +59,11 @@ def user_get_or_create(email: str) -> tuple[User, bool]:
 
 @transaction.atomic
 def tenant_create(*, email: str, name: str = "", provision_strict: bool = True) -> tuple[Tenant, User]:
-    """A new tenant owned by `email` (the user is created if needed), with its sandbox store.
+    """A new tenant owned by `email` (the user is created if needed), announced with `tenant_created`
+    (the sandbox app gives it a sandbox store then).
 
-    With `provision_strict=False` a failure to build the sandbox store is logged and the tenant is
-    kept, so a person signing up is never locked out by demo data; the command passes True and fails.
+    With `provision_strict=False` a failing receiver is logged and the tenant is kept, so a person
+    signing up is never locked out by demo data; the command passes True and fails.
     """
     email = clean_email(email)
     name = (name or "").strip()[:120] or default_tenant_name(email)
@@ -71,11 +72,11 @@ def tenant_create(*, email: str, name: str = "", provision_strict: bool = True) 
     Membership.objects.create(tenant=tenant, user=user, role=Role.OWNER)
     audit(Action.TENANT_CREATED, tenant=tenant, user=user, target=tenant)
     if provision_strict:
-        provision_sandbox_store(tenant=tenant)
+        tenant_created.send(sender=Tenant, tenant=tenant, user=user)
     else:
         try:
             with transaction.atomic():
-                provision_sandbox_store(tenant=tenant)
+                tenant_created.send(sender=Tenant, tenant=tenant, user=user)
         except Exception:
-            logger.exception("Could not create the sandbox store of tenant %s", tenant.pk)
+            logger.exception("Could not set up the new tenant %s (its sandbox store)", tenant.pk)
     return tenant, user

@@ -45,6 +45,6 @@ def provisioned(monkeypatch) -> list:
     """Sandbox provisioning is the sandbox's to test (and slow): here only its calls are recorded."""
     calls: list = []
     monkeypatch.setattr(
-        "tenants.services.tenants.provision_sandbox_store", lambda *, tenant, **kw: calls.append(tenant)
+        "sandbox.provisioning.provision_sandbox_store", lambda *, tenant, **kw: calls.append(tenant)
     )
     return calls

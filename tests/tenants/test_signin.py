@@ -200,7 +200,7 @@ def test_it_keeps_the_signup_when_the_sandbox_cannot_be_built(monkeypatch):
     def broken(*, tenant):
         raise RuntimeError("demo data generator broke")
 
-    monkeypatch.setattr("tenants.services.tenants.provision_sandbox_store", broken)
+    monkeypatch.setattr("sandbox.provisioning.provision_sandbox_store", broken)
     signup_request(email="ann@example.test")
     assert link_redeem(token=last_token()).membership.role == Role.OWNER
 
