@@ -116,11 +116,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     # Bottom to top (docs/architecture.md): accounts, the operation core, stores, agent keys, the
-    # OrderDesk services, the sandbox, then the faces and the project itself.
+    # OrderDesk record kit and services, the sandbox, then the faces and the project itself.
     "tenants",
     "operations",
     "stores",
     "api_keys",
+    "records",
     "orders",
     "products",
     "sandbox",

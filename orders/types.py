@@ -207,12 +207,6 @@ class OrderPage(BaseModel):
     returned: int
 
 
-class Deleted(BaseModel):
-    id: str = Field(description="The id of what was deleted.")
-    deleted: bool = True
-    message: str = ""
-
-
 class MovedOrder(BaseModel):
     order_id: str
     moved: bool = Field(description="False when OrderDesk did not move it (e.g. Order Not Found).")

@@ -16,13 +16,6 @@ from kernel import tracing
 from kernel.errors import InvalidInput, NotFound, OperationError, UpstreamError
 from kernel.types import Changes, Cursor, Limit, ProductId, Progress, StoreRef
 from operations.registry import operation
-from orders.services import merge
-from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
-from orders.services.cursor import make_cursor, read_cursor
-from orders.services.delete import delete_record
-from orders.services.locks import record_lock
-from orders.services.update import update_record, version_of
-from orders.types import Deleted
 from products.types import (
     LowStockResult,
     Product,
@@ -31,10 +24,26 @@ from products.types import (
     ProductChange,
     ProductPage,
 )
+from records.cursor import make_cursor, read_cursor
+from records.delete import delete_record
+from records.locks import record_lock
+from records.merge import check_nested_maps, check_number, merge_record, refuse_read_only
+from records.store_call import StoreCall, coerce, open_store, record_of, upstream_errors
+from records.types import Deleted
+from records.update import update_record, version_of
 from stores.cache import TTL_INVENTORY
 from stores.decoding import as_int, as_int_or_none, as_list
 from tenants.actors import Actor
 from tenants.models import Tenant
+
+# Why each read-only inventory field cannot be changed, and which fields are maps merged by key.
+PRODUCT_READ_ONLY: dict[str, str] = {
+    "id": "the inventory item id is assigned by OrderDesk and never changes",
+    "date_added": "OrderDesk sets it when the item is created",
+    "date_updated": "OrderDesk sets it on every change",
+}
+PRODUCT_NESTED_MAPS = frozenset({"variation_list", "metadata"})
+
 
 PAGE_SIZE = 500
 LOW_STOCK_MAX_SCAN = 10_000  # 20 pages: beyond that the answer says it is incomplete
@@ -68,8 +77,8 @@ def not_found_message(call: StoreCall, product_id: int) -> str:
 
 
 def check_product_fields(data: dict[str, Any], *, argument: str, creating: bool) -> None:
-    merge.refuse_read_only(data, merge.PRODUCT_READ_ONLY, argument=argument)
-    merge.check_nested_maps(data, merge.PRODUCT_NESTED_MAPS, argument=argument)
+    refuse_read_only(data, PRODUCT_READ_ONLY, argument=argument)
+    check_nested_maps(data, PRODUCT_NESTED_MAPS, argument=argument)
     if creating:
         for required in ("name", "code"):
             if not str(data.get(required) or "").strip():
@@ -86,9 +95,9 @@ def check_product_fields(data: dict[str, Any], *, argument: str, creating: bool)
                 )
     for number in ("price", "cost", "weight"):
         if data.get(number) is not None:
-            merge.check_number(data[number], field=f"{argument}.{number}", minimum=0)
+            check_number(data[number], field=f"{argument}.{number}", minimum=0)
     if data.get("stock") is not None:
-        merge.check_number(data["stock"], field=f"{argument}.stock", integer=True)
+        check_number(data["stock"], field=f"{argument}.stock", integer=True)
 
 
 async def fetch_product(call: StoreCall, product_id: int) -> dict[str, Any]:
@@ -225,7 +234,7 @@ async def products_update(
         resource="inventory",
         label=label,
         fetch=lambda: fetch_product(call, product_id),
-        apply=lambda current: merge.merge_record(current, changes, nested=merge.PRODUCT_NESTED_MAPS),
+        apply=lambda current: merge_record(current, changes, nested=PRODUCT_NESTED_MAPS),
         send=_send_product(call, product_id),
     )
     return Product.model_validate(updated)
@@ -384,7 +393,7 @@ async def _send_batch(
             continue
         current = resolved[pid]
         try:
-            merged = merge.merge_record(current, update.changes, nested=merge.PRODUCT_NESTED_MAPS)
+            merged = merge_record(current, update.changes, nested=PRODUCT_NESTED_MAPS)
         except OperationError as exc:
             outcomes.append(
                 ProductBatchOutcome(
@@ -456,7 +465,7 @@ async def _refreshed(
             )  # fmt: skip
             continue
         if version_of(now) != version_of(resolved[pid]):
-            merged = merge.merge_record(now, update.changes, nested=merge.PRODUCT_NESTED_MAPS)
+            merged = merge_record(now, update.changes, nested=PRODUCT_NESTED_MAPS)
         ready.append((update, merged))
     return ready
 

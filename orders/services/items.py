@@ -11,12 +11,13 @@ from kernel.errors import InvalidInput, NotFound
 from kernel.types import Changes, ItemId, OrderId, StoreRef
 from operations.registry import operation
 from orders.services import merge
-from orders.services.common import StoreCall, open_store, record_of, upstream_errors
-from orders.services.delete import delete_record
-from orders.services.locks import record_lock
 from orders.services.orders import fetch_order, not_found_message, order_label
-from orders.services.update import update_record
-from orders.types import Deleted, OrderItem
+from orders.types import OrderItem
+from records.delete import delete_record
+from records.locks import record_lock
+from records.store_call import StoreCall, open_store, record_of, upstream_errors
+from records.types import Deleted
+from records.update import update_record
 from stores.decoding import as_list, as_str_id
 from tenants.actors import Actor
 from tenants.models import Tenant

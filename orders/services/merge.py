@@ -1,27 +1,18 @@
-"""Merging a caller's `changes` into a whole OrderDesk record.
+"""The order rules for merging `changes` (records.merge holds the general ones).
 
-OrderDesk's PUT replaces the whole record (anything omitted is blanked), so every update is
-fetch → merge → PUT. These functions are pure: they never call OrderDesk, so the conflict loop can
-re-apply the same changes to a fresher copy as often as it needs.
-
-Rules (shared by orders, order items, shipments and inventory items):
-- a key whose value is null is removed from the record;
-- nested maps (`shipping`, `customer`, `checkout_data`, …) merge by key, and a null inside one removes
-  that key; a null for the whole map removes the map;
-- lists (`order_items`, `discount_list`, …) replace the old list, and only when given;
-- `order_notes` append, skipping notes whose content already exists (case-insensitive, trimmed);
-- read-only fields are refused with the reason, before anything is sent.
+What orders, their items and shipments add: their read-only fields (refused with the reason), their
+nested maps, OrderDesk's size limits, and `order_notes`, which append, skipping notes whose content
+already exists (case-insensitive, trimmed). Pure functions, like records.merge.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from kernel.errors import InvalidInput
-from stores.decoding import as_map
+from records.merge import check_nested_maps, check_number, merge_record, refuse_read_only
 
 # Why each read-only order field cannot be changed, in words an agent can act on.
 ORDER_READ_ONLY: dict[str, str] = {
@@ -54,38 +45,10 @@ SHIPMENT_READ_ONLY: dict[str, str] = {
     "date_added": "OrderDesk sets it when the shipment is added",
 }
 
-PRODUCT_READ_ONLY: dict[str, str] = {
-    "id": "the inventory item id is assigned by OrderDesk and never changes",
-    "date_added": "OrderDesk sets it when the item is created",
-    "date_updated": "OrderDesk sets it on every change",
-}
-PRODUCT_NESTED_MAPS = frozenset({"variation_list", "metadata"})
-
 # OrderDesk's limits on free-form maps (JSON length) and notes; checked before anything is sent.
 MAP_JSON_LIMITS = {"checkout_data": 3500, "order_metadata": 2000}
 NOTE_CONTENT_LIMIT = 1800
 DEFAULT_NOTE_USERNAME = "OrderDesk Admin"
-
-
-def refuse_read_only(changes: Mapping[str, Any], read_only: Mapping[str, str], *, argument: str) -> None:
-    """Refuse every read-only key at once, saying why for each."""
-    bad = [name for name in changes if name in read_only]
-    if bad:
-        reasons = "; ".join(f"{name}: {read_only[name]}" for name in bad)
-        raise InvalidInput(
-            f"{argument} may not set read-only fields ({reasons}).", field=f"{argument}.{bad[0]}"
-        )
-
-
-def check_nested_maps(changes: Mapping[str, Any], nested: frozenset[str], *, argument: str) -> None:
-    for name in nested & changes.keys():
-        value = changes[name]
-        if value is not None and not isinstance(value, Mapping):
-            raise InvalidInput(
-                f"{argument}.{name} must be an object of fields to change (or null to remove it all), "
-                f"not {type(value).__name__}.",
-                field=f"{argument}.{name}",
-            )
 
 
 def check_map_limits(record_or_changes: Mapping[str, Any], *, argument: str) -> None:
@@ -145,43 +108,6 @@ def append_notes(existing: Any, new_notes: list[dict[str, Any]]) -> list[dict[st
     return notes
 
 
-def _merge_map(current: Any, change: Mapping[str, Any]) -> dict[str, Any]:
-    merged = as_map(current)  # PHP sends an empty map as []
-    for key, value in change.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def merge_record(
-    original: Mapping[str, Any],
-    changes: Mapping[str, Any],
-    *,
-    nested: frozenset[str] = frozenset(),
-    note_time: str = "",
-    note_username: str = DEFAULT_NOTE_USERNAME,
-    argument: str = "changes",
-) -> dict[str, Any]:
-    """A new record: `original` with `changes` applied by the rules in this module's docstring.
-
-    Read-only fields must already have been refused (`refuse_read_only`); this only merges.
-    """
-    merged = copy.deepcopy(dict(original))
-    for key, value in changes.items():
-        if value is None:
-            merged.pop(key, None)
-        elif key == "order_notes":
-            notes = normalize_notes(value, argument=argument, now=note_time, username=note_username)
-            merged["order_notes"] = append_notes(merged.get("order_notes"), notes)
-        elif key in nested:
-            merged[key] = _merge_map(merged.get(key), value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def check_order_changes(changes: Mapping[str, Any], *, argument: str = "changes") -> None:
     """Everything about an order's `changes` we can refuse before calling OrderDesk."""
     refuse_read_only(changes, ORDER_READ_ONLY, argument=argument)
@@ -208,32 +134,14 @@ def check_order_changes(changes: Mapping[str, Any], *, argument: str = "changes"
 
 def merge_order(original: Mapping[str, Any], changes: Mapping[str, Any], *, now: str, username: str) -> dict:
     """The order to PUT: merged, minus what OrderDesk does not take back (shipments, history)."""
-    merged = merge_record(original, changes, nested=ORDER_NESTED_MAPS, note_time=now, note_username=username)
+
+    def add_notes(existing: Any, value: Any) -> list[dict[str, Any]]:
+        return append_notes(existing, normalize_notes(value, argument="changes", now=now, username=username))
+
+    merged = merge_record(original, changes, nested=ORDER_NESTED_MAPS, special={"order_notes": add_notes})
     for key in ORDER_NOT_SENT:
         merged.pop(key, None)
     return merged
-
-
-def check_number(value: Any, *, field: str, integer: bool = False, minimum: float | None = None) -> None:
-    if isinstance(value, bool):
-        ok = False
-    elif isinstance(value, int | float):
-        ok = True
-    elif isinstance(value, str):
-        try:
-            float(value)
-            ok = value.strip() != ""
-        except ValueError:
-            ok = False
-    else:
-        ok = False
-    if ok and integer:
-        ok = float(value) == int(float(value))
-    if not ok:
-        kind = "a whole number" if integer else "a number"
-        raise InvalidInput(f"{field} must be {kind}, not {value!r}.", field=field)
-    if minimum is not None and float(value) < minimum:
-        raise InvalidInput(f"{field} must be at least {minimum:g}, not {value!r}.", field=field)
 
 
 def check_item(item: Any, *, argument: str, require_name: bool = True) -> None:

@@ -10,10 +10,10 @@ from kernel import tracing
 from kernel.errors import InvalidInput
 from kernel.types import FolderRef, Note, OrderId, StoreRef
 from operations.registry import operation
-from orders.services.common import open_store, record_of, store_folders, upstream_errors
-from orders.services.locks import record_lock
 from orders.services.orders import fetch_order, not_found_message, order_label
 from orders.types import MovedOrder, MoveResult, NoteResult
+from records.locks import record_lock
+from records.store_call import open_store, record_of, store_folders, upstream_errors
 from stores.decoding import as_int_or_none, as_list, as_str_id
 from tenants.actors import Actor
 from tenants.models import Tenant

@@ -22,14 +22,15 @@ from kernel.types import (
 )
 from operations.registry import operation
 from orders.services import merge
-from orders.services.common import StoreCall, open_store, record_of, store_folders, upstream_errors
-from orders.services.cursor import make_cursor, read_cursor
 from orders.services.dates import ORDERDESK_FORMAT, date_range, utc_now_text
-from orders.services.delete import delete_record
 from orders.services.idempotency import Claim, run_idempotent
 from orders.services.presets import project
-from orders.services.update import update_record
-from orders.types import Deleted, Order, OrderPage
+from orders.types import Order, OrderPage
+from records.cursor import make_cursor, read_cursor
+from records.delete import delete_record
+from records.store_call import StoreCall, open_store, record_of, store_folders, upstream_errors
+from records.types import Deleted
+from records.update import update_record
 from stores.cache import TTL_ORDERS
 from stores.decoding import as_int_or_none, as_list, as_map
 from tenants.actors import Actor

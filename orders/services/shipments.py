@@ -11,19 +11,13 @@ from kernel.errors import InvalidInput, NotFound, OutcomeUnknown, UpstreamError
 from kernel.types import Changes, IdempotencyKey, OrderId, Progress, ShipmentId, StoreRef
 from operations.registry import operation
 from orders.services import merge
-from orders.services.common import StoreCall, coerce, open_store, record_of, upstream_errors
-from orders.services.delete import delete_record
 from orders.services.idempotency import Claim, run_idempotent
-from orders.services.locks import record_lock
 from orders.services.orders import not_found_message, order_label
-from orders.types import (
-    BatchShipment,
-    BatchShipmentOutcome,
-    Deleted,
-    Shipment,
-    ShipmentBatchResult,
-    ShipmentData,
-)
+from orders.types import BatchShipment, BatchShipmentOutcome, Shipment, ShipmentBatchResult, ShipmentData
+from records.delete import delete_record
+from records.locks import record_lock
+from records.store_call import StoreCall, coerce, open_store, record_of, upstream_errors
+from records.types import Deleted
 from stores.decoding import as_list, as_str_id
 from tenants.actors import Actor
 from tenants.models import Tenant

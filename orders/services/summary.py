@@ -8,10 +8,10 @@ from typing import Any
 from kernel.errors import InvalidInput
 from kernel.types import StoreRef
 from operations.registry import operation
-from orders.services.common import StoreCall, open_store, store_folders, upstream_errors
 from orders.services.dates import ORDERDESK_FORMAT, date_range
 from orders.services.orders import DateArg
 from orders.types import FolderTotals, OrdersSummaryResult
+from records.store_call import StoreCall, open_store, store_folders, upstream_errors
 from stores.cache import TTL_ORDERS
 from stores.decoding import as_float, as_int_or_none, as_list, as_str_id
 from tenants.actors import Actor

@@ -6,9 +6,10 @@ import pytest
 from django.core import signing
 
 from kernel.errors import InvalidInput
-from orders.services import cursor, dates
+from orders.services import dates
 from orders.services.presets import project
 from orders.types import Order, OrderPage, OrderStandard, OrderSummary
+from records import cursor
 from tests.orders.fake import FOLDERS, FakeOrderDesk
 
 SCOPE = {"tenant": "t1", "store": "s1", "email": "ada@example.com"}

@@ -4,6 +4,7 @@ import pytest
 
 from kernel.errors import InvalidInput
 from orders.services import merge
+from products.services import PRODUCT_NESTED_MAPS
 
 ORDER = {
     "id": "925086",
@@ -202,6 +203,6 @@ def test_it_refuses_checkout_data_longer_than_orderdesk_allows():
 def test_it_merges_other_records_with_their_own_nested_maps():
     product = {"id": 5, "name": "Mug", "code": "MUG", "stock": 3, "metadata": {"a": 1}, "location": "A1"}
     result = merge.merge_record(
-        product, {"stock": 9, "metadata": {"b": 2}, "location": None}, nested=merge.PRODUCT_NESTED_MAPS
+        product, {"stock": 9, "metadata": {"b": 2}, "location": None}, nested=PRODUCT_NESTED_MAPS
     )
     assert result == {"id": 5, "name": "Mug", "code": "MUG", "stock": 9, "metadata": {"a": 1, "b": 2}}

@@ -6,7 +6,7 @@ from asgiref.sync import async_to_sync
 from kernel import tracing
 from kernel.errors import Conflict, InvalidInput, NotFound, UpstreamError
 from orders import services
-from orders.services.update import MAX_ATTEMPTS
+from records.update import MAX_ATTEMPTS
 from tests.helpers import run
 
 

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kernel import tracing
-from orders.services.common import StoreCall, upstream_errors
-from orders.services.locks import record_lock
+from records.locks import record_lock
+from records.store_call import StoreCall, upstream_errors
 
 
 async def delete_record(

@@ -18,8 +18,8 @@ from typing import Any
 
 from kernel import tracing
 from kernel.errors import Conflict, UpstreamError
-from orders.services.common import StoreCall
-from orders.services.locks import record_lock
+from records.locks import record_lock
+from records.store_call import StoreCall
 
 MAX_ATTEMPTS = 5
 
