@@ -13,13 +13,13 @@ from datetime import datetime
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
 from api_keys import core
 from api_keys.models import ApiKey, ApiKeyScope
 from kernel.errors import InvalidInput, NotFound
+from kernel.mail import send_mail
 from operations.registry import TOOLSETS, operation
 from stores import selectors as store_selectors
 from stores.models import Store
@@ -210,13 +210,8 @@ def _notify_owners(tenant: Tenant, actor: Actor, key: ApiKey, verb: str, summary
         f"Review your keys at {settings.SITE_URL}/keys/",
         "If you did not expect this, revoke the key there.",
     ]
-    message = EmailMessage(
-        subject=f"OrderDesk Admin: API key {verb}: {key.name}",
-        body="\n".join(lines),
-        to=owners,
-    )
     try:
-        message.send()
+        send_mail(to=owners, subject=f"OrderDesk Admin: API key {verb}: {key.name}", text="\n".join(lines))
     except Exception:  # the key change already happened; a mail outage must not undo or hide it
         logger.exception("could not e-mail owners about API key %s", key.prefix)
 

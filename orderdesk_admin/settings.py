@@ -267,12 +267,12 @@ MCP_RESPONSE_LIMIT = 100 * 1024
 # --- E-mail ------------------------------------------------------------------------------------------
 # The environment uses Django's classic names (EMAIL_BACKEND, EMAIL_HOST, …); Django 6.1 configures
 # mail through MAILERS, so they are translated here, passing each backend only the options it takes.
-# Console mail is the development default only (tenants.emails.ConsoleEmailBackend: Django's console
+# Console mail is the development default only (kernel.mail.ConsoleEmailBackend: Django's console
 # backend that keeps long link lines clickable): with DEBUG=false the default is SMTP (Django's own
 # default), because `check --deploy` rightly refuses a development backend in production (mail.E001).
 _email_backend = env_str(
     "EMAIL_BACKEND",
-    "tenants.emails.ConsoleEmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "kernel.mail.ConsoleEmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 if _email_backend.endswith("smtp.EmailBackend"):
     _email_options = {

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from kernel.types import ProductId
-from orders.types import Count, Map, Money, Number, Text
+from records.types import Count, Map, Money, Number, Text
 
 
 class Product(BaseModel):

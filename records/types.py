@@ -1,8 +1,38 @@
-"""Results shared by every kind of OrderDesk record."""
+"""Field types and results shared by every kind of OrderDesk record.
+
+Values are decoded leniently (OrderDesk's PHP sends numbers as strings, empty maps as []) and typed
+consistently: money is a number rounded to cents, counts are integers, ids strings.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+from stores.decoding import as_float, as_int, as_int_or_none, as_map, as_str_id
+
+
+def _money(value: Any) -> float:
+    return round(as_float(value), 2)
+
+
+def _money_or_none(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, str) and not value.strip()) else _money(value)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+Money = Annotated[float, BeforeValidator(_money)]
+MoneyOrNone = Annotated[float | None, BeforeValidator(_money_or_none)]
+Number = Annotated[float, BeforeValidator(as_float)]
+Count = Annotated[int, BeforeValidator(as_int)]
+StrId = Annotated[str, BeforeValidator(as_str_id)]
+IntIdOrNone = Annotated[int | None, BeforeValidator(as_int_or_none)]
+Text = Annotated[str, BeforeValidator(_text)]
+Map = Annotated[dict[str, Any], BeforeValidator(as_map)]
 
 
 class Deleted(BaseModel):

@@ -16,10 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kernel.errors import Forbidden
-from tenants import emails
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome, Invitation, MagicLink, MagicLinkPurpose, Membership, Tenant, User
-from tenants.services import magic_links, ratelimits
+from tenants.services import emails, magic_links, ratelimits
 from tenants.services.magic_links import LinkRefused
 from tenants.services.tenants import clean_email, tenant_create, user_get_or_create
 

@@ -9,11 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from kernel.errors import Conflict, InvalidInput, NotFound
-from tenants import emails
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
 from tenants.models import Invitation, MagicLinkPurpose, Membership, Role, Tenant
-from tenants.services import magic_links, ratelimits
+from tenants.services import emails, magic_links, ratelimits
 from tenants.services.tenants import clean_email
 
 LAST_OWNER = "A team must keep at least one owner. Make someone else an owner first."

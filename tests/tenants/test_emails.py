@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def console(settings):
     buffer = io.StringIO()
     settings.MAILERS = {
-        "default": {"BACKEND": "tenants.emails.ConsoleEmailBackend", "OPTIONS": {"stream": buffer}}
+        "default": {"BACKEND": "kernel.mail.ConsoleEmailBackend", "OPTIONS": {"stream": buffer}}
     }
     return buffer
 
