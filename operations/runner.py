@@ -119,6 +119,11 @@ async def run(target: Operation | Callable[..., Any], arguments: dict[str, Any],
     return (await run_operation(operation_of(target), arguments, actor=actor)).result
 
 
+def run_operation_sync(op: Operation, arguments: dict[str, Any], *, actor: Actor) -> Invocation:
+    """`run_operation` for synchronous callers (function views, management commands)."""
+    return async_to_sync(run_operation)(op, arguments, actor=actor)
+
+
 def run_sync(target: Operation | Callable[..., Any], arguments: dict[str, Any], *, actor: Actor) -> Any:
-    """`run` for synchronous callers (function views, management commands)."""
-    return async_to_sync(run)(target, arguments, actor=actor)
+    """`run` for synchronous callers: only the result."""
+    return run_operation_sync(operation_of(target), arguments, actor=actor).result

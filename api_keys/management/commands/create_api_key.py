@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import uuid
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -18,8 +17,9 @@ from api_keys.models import ApiKeyScope
 from kernel import context
 from kernel.errors import OperationError
 from stores.models import Store
+from stores.selectors import store_for_call
 from tenants.actors import Actor
-from tenants.models import Membership, Role, Tenant
+from tenants.models import Membership, Role
 
 
 class Command(BaseCommand):
@@ -39,14 +39,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         membership = self._owner_membership(options["email"])
         store_refs = [ref.strip() for ref in options["stores"].split(",") if ref.strip()]
-        stores = [self._store(membership.tenant, ref) for ref in store_refs]
+        owner = Actor.for_membership(membership)
+        stores = [self._store(owner, ref) for ref in store_refs]
         # Anything the service prints (the console e-mail backend writes notifications to stdout)
         # goes to stderr, so stdout carries the key and nothing else.
         with context.bind(context.RequestContext(source="cli")), contextlib.redirect_stdout(sys.stderr):
             try:
                 key, raw = services.key_create(
                     tenant=membership.tenant,
-                    actor=Actor.for_membership(membership),
+                    actor=owner,
                     name=options["name"],
                     scope=options["scope"],
                     stores_admin=options["admin"],
@@ -73,13 +74,9 @@ class Command(BaseCommand):
             )
         return owned[0]
 
-    def _store(self, tenant: Tenant, ref: str) -> Store:
-        stores = Store.objects.filter(tenant=tenant)
+    def _store(self, owner: Actor, ref: str) -> Store:
+        """The same resolution as every operation's `store` argument: id, name or OrderDesk store id."""
         try:
-            found = stores.filter(pk=uuid.UUID(ref)).first()
-        except ValueError:
-            found = None
-        found = found or stores.filter(name__iexact=ref).first()
-        if found is None:
-            raise CommandError(f"No store {ref!r} in tenant {tenant.name}; give a store id or name.")
-        return found
+            return store_for_call(tenant=owner.tenant, actor=owner, store=ref)
+        except OperationError as exc:
+            raise CommandError(f"--stores: {exc}") from None
