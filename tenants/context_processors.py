@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from tenants.selectors import user_memberships
+
 
 def tenant(request):
     user = getattr(request, "user", None)
@@ -9,8 +11,6 @@ def tenant(request):
         # Only queried when a page actually shows the team switcher.
         if user is None or not user.is_authenticated:
             return []
-        from tenants.selectors import user_memberships
-
         return list(user_memberships(user=user))
 
     return {

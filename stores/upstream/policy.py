@@ -33,6 +33,7 @@ from kernel.errors import (
     UpstreamUnavailable,
 )
 from kernel.redaction import redact_text
+from stores.decoding import as_int_or_none
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE = 0.5
@@ -126,8 +127,6 @@ def _parse_hint(raw: str, wall_now: float) -> float | None:
 
 
 def tokens_remaining(response: httpx.Response | None) -> int | None:
-    from stores.decoding import as_int_or_none
-
     return None if response is None else as_int_or_none(response.headers.get("X-Tokens-Remaining"))
 
 
