@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from kernel import context, deadlines, tracing
 from kernel.errors import InvalidInput, OperationError
 from kernel.types import Progress
 from operations import recording
-from operations.registry import Operation, check_allowed, validation_message
+from operations.registry import Operation, Service, check_allowed, validation_message
 from tenants.actors import Actor
 
 logger = logging.getLogger(__name__)
@@ -104,21 +103,23 @@ async def run_operation(
             raise error
         trace = await saving
     if error is not None:
-        error.trace_id = trace.id if trace else None
+        # Any exception, a crash included, leaves with the id of its trace (the faces read it with
+        # getattr); exceptions declare no such attribute, so it is set by name.
+        setattr(error, "trace_id", trace.id)  # noqa: B010
         raise error
-    return Invocation(operation=op, result=result, trace_id=trace.id if trace else None)
+    return Invocation(operation=op, result=result, trace_id=trace.id)
 
 
-def operation_of(target: Operation | Callable[..., Any]) -> Operation:
+def operation_of(target: Operation | Service) -> Operation:
     """The Operation itself, or the one a service declared with `@operation`."""
-    return target if isinstance(target, Operation) else target.operation  # type: ignore[attr-defined]
+    return target if isinstance(target, Operation) else target.operation
 
 
-async def run(target: Operation | Callable[..., Any], arguments: dict[str, Any], *, actor: Actor) -> Any:
+async def run(target: Operation | Service, arguments: dict[str, Any], *, actor: Actor) -> Any:
     """Run an operation (or a service declared one) for a face that wants only its result."""
     return (await run_operation(operation_of(target), arguments, actor=actor)).result
 
 
-def run_sync(target: Operation | Callable[..., Any], arguments: dict[str, Any], *, actor: Actor) -> Any:
+def run_sync(target: Operation | Service, arguments: dict[str, Any], *, actor: Actor) -> Any:
     """`run` for synchronous callers (function views, management commands)."""
     return async_to_sync(run)(target, arguments, actor=actor)
