@@ -25,7 +25,7 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
@@ -61,6 +61,7 @@ class Operation:
         return self.input_model.model_json_schema()
 
 
+@runtime_checkable
 class Service(Protocol):
     """A service declared with `@operation`: called as before, its Operation at `.operation`."""
 

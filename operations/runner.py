@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,16 +111,20 @@ async def run_operation(
     return Invocation(operation=op, result=result, trace_id=trace.id)
 
 
-def operation_of(target: Operation | Service) -> Operation:
+def operation_of(target: Operation | Callable[..., Any]) -> Operation:
     """The Operation itself, or the one a service declared with `@operation`."""
-    return target if isinstance(target, Operation) else target.operation
+    if isinstance(target, Operation):
+        return target
+    if isinstance(target, Service):
+        return target.operation
+    raise TypeError(f"{target!r} was not declared with @operation")
 
 
-async def run(target: Operation | Service, arguments: dict[str, Any], *, actor: Actor) -> Any:
+async def run(target: Operation | Callable[..., Any], arguments: dict[str, Any], *, actor: Actor) -> Any:
     """Run an operation (or a service declared one) for a face that wants only its result."""
     return (await run_operation(operation_of(target), arguments, actor=actor)).result
 
 
-def run_sync(target: Operation | Service, arguments: dict[str, Any], *, actor: Actor) -> Any:
+def run_sync(target: Operation | Callable[..., Any], arguments: dict[str, Any], *, actor: Actor) -> Any:
     """`run` for synchronous callers (function views, management commands)."""
     return async_to_sync(run)(target, arguments, actor=actor)
