@@ -30,8 +30,12 @@ from django.db import models
 class KeyedTenant(Protocol):
     """What key derivation needs of a tenant (tenants.Tenant is one)."""
 
-    id: UUID
-    kdf_salt: bytes
+    @property
+    def id(self) -> UUID: ...
+
+    # A BinaryField reads back as memoryview on PostgreSQL and bytes on SQLite.
+    @property
+    def kdf_salt(self) -> bytes | memoryview: ...
 
 
 NONCE_BYTES = 12

@@ -50,6 +50,12 @@ def client_ip(request: HttpRequest) -> str:
     return resolve_client_ip(request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")) or ""
 
 
+class IdentifiedRequest(HttpRequest):
+    """A request that went through RequestContextMiddleware, which gives it its id."""
+
+    request_id: str
+
+
 class RequestContextMiddleware:
     sync_capable = True
     async_capable = True
@@ -59,7 +65,7 @@ class RequestContextMiddleware:
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)
 
-    def _context(self, request: HttpRequest) -> context.RequestContext:
+    def _context(self, request: IdentifiedRequest) -> context.RequestContext:
         ctx = context.RequestContext(
             source="web",
             request_id=context.clean_request_id(request.headers.get("X-Request-ID")),
@@ -68,14 +74,14 @@ class RequestContextMiddleware:
         request.request_id = ctx.request_id
         return ctx
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: IdentifiedRequest):
         if iscoroutinefunction(self):
             return self.__acall__(request)
         with context.bind(self._context(request)) as ctx:
             response = self.get_response(request)
         return self._stamp(response, ctx)
 
-    async def __acall__(self, request: HttpRequest):
+    async def __acall__(self, request: IdentifiedRequest):
         with context.bind(self._context(request)) as ctx:
             response = await self.get_response(request)
         return self._stamp(response, ctx)

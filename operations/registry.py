@@ -25,7 +25,7 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
@@ -59,6 +59,15 @@ class Operation:
 
     def input_schema(self) -> dict[str, Any]:
         return self.input_model.model_json_schema()
+
+
+@runtime_checkable
+class Service(Protocol):
+    """A service declared with `@operation`: called as before, its Operation at `.operation`."""
+
+    operation: Operation
+
+    def __call__(self, **kwargs: Any) -> Awaitable[Any]: ...
 
 
 def describe(
@@ -144,14 +153,14 @@ class Registry:
 REGISTRY = Registry()
 
 
-def operation(**declaration: Any) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+def operation(**declaration: Any) -> Callable[[Callable[..., Awaitable[Any]]], Service]:
     """Declare the decorated service an operation (see `describe` for the arguments) and register it.
 
     The returned function is the service guarded by the declared permission; its Operation is its
     `.operation` attribute.
     """
 
-    def register(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    def register(func: Callable[..., Awaitable[Any]]) -> Service:
         permission = declaration.get("permission") or (
             Permission.READ if declaration.get("read_only") else Permission.WRITE
         )
@@ -162,10 +171,10 @@ def operation(**declaration: Any) -> Callable[[Callable[..., Awaitable[Any]]], C
             actor.require_in(tenant, permission)
             return await func(tenant=tenant, actor=actor, **kwargs)
 
-        op = describe(guarded, **declaration)
-        guarded.operation = op  # type: ignore[attr-defined]
-        REGISTRY.add(op)
-        return guarded
+        service = cast(Service, guarded)
+        service.operation = describe(guarded, **declaration)
+        REGISTRY.add(service.operation)
+        return service
 
     return register
 

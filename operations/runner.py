@@ -25,7 +25,7 @@ from kernel import context, deadlines, tracing
 from kernel.errors import InvalidInput, OperationError
 from kernel.types import Progress
 from operations import recording
-from operations.registry import Operation, check_allowed, validation_message
+from operations.registry import Operation, Service, check_allowed, validation_message
 from tenants.actors import Actor
 
 logger = logging.getLogger(__name__)
@@ -104,14 +104,20 @@ async def run_operation(
             raise error
         trace = await saving
     if error is not None:
-        error.trace_id = trace.id if trace else None
+        # Any exception, a crash included, leaves with the id of its trace (the faces read it with
+        # getattr); exceptions declare no such attribute, so it is set by name.
+        setattr(error, "trace_id", trace.id)  # noqa: B010
         raise error
-    return Invocation(operation=op, result=result, trace_id=trace.id if trace else None)
+    return Invocation(operation=op, result=result, trace_id=trace.id)
 
 
 def operation_of(target: Operation | Callable[..., Any]) -> Operation:
     """The Operation itself, or the one a service declared with `@operation`."""
-    return target if isinstance(target, Operation) else target.operation  # type: ignore[attr-defined]
+    if isinstance(target, Operation):
+        return target
+    if isinstance(target, Service):
+        return target.operation
+    raise TypeError(f"{target!r} was not declared with @operation")
 
 
 async def run(target: Operation | Callable[..., Any], arguments: dict[str, Any], *, actor: Actor) -> Any:

@@ -186,7 +186,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
             # IMMEDIATE takes the write lock when a transaction starts, so two writers queue on the
             # busy timeout instead of failing with "database is locked" halfway through.
             "OPTIONS": {

@@ -24,7 +24,9 @@ def clean_name(tenant: Tenant, value: str, *, exclude: uuid.UUID | None = None) 
     if len(name) > NAME_MAX:
         raise InvalidInput(f"name: at most {NAME_MAX} characters.", field="name")
     # Names are matched case-insensitively when a call names a store, so they must be unique that way.
-    taken = Store.objects.filter(tenant=tenant, name__iexact=name).exclude(pk=exclude)
+    taken = Store.objects.filter(tenant=tenant, name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
     if taken.exists():
         raise InvalidInput(f"name: there is already a store called {name!r}.", field="name")
     return name

@@ -31,12 +31,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from stores.per_loop import PerLoop
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 logger = logging.getLogger(__name__)
 
@@ -284,7 +287,7 @@ class RedisGovernor:
 
 @dataclass
 class _RedisHandles:
-    client: object
+    client: Redis
     reserve: Callable
     observe: Callable
 

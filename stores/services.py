@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from datetime import datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -143,7 +144,8 @@ def _delete(*, tenant: Tenant, actor: Actor, store: str) -> StoreDeleted:
     return deleted
 
 
-def _record_test(actor: Actor, store: Store, *, ok: bool, message: str) -> Store:
+def _record_test(actor: Actor, store: Store, *, ok: bool, message: str) -> datetime:
+    """Record the outcome on the store (and on `store`) and in the audit log; returns when it was."""
     now = timezone.now()
     # A queryset update touches only the test columns, so a concurrent edit of the store is not undone.
     Store.objects.filter(pk=store.pk, tenant_id=store.tenant_id).update(
@@ -157,7 +159,7 @@ def _record_test(actor: Actor, store: Store, *, ok: bool, message: str) -> Store
         outcome=AuditOutcome.SUCCESS if ok else AuditOutcome.FAILURE,
         detail={"ok": ok, "message": message[:300]},
     )
-    return store
+    return now
 
 
 # --- Talking to OrderDesk ---------------------------------------------------------------------------------
@@ -213,7 +215,7 @@ async def stores_list(*, tenant: Tenant, actor: Actor) -> StoreList:
     `store` argument of other tools; it can be omitted when you have a default store (stores_use) or
     only one store.
     """
-    stores = await sync_to_async(list)(selectors.stores_visible(tenant=tenant, actor=actor))
+    stores = [store async for store in selectors.stores_visible(tenant=tenant, actor=actor)]
     default = actor.default_store_id if any(s.pk == actor.default_store_id for s in stores) else None
     return StoreList(
         stores=[StoreInfo.from_store(s, default_store_id=default) for s in stores],
@@ -260,7 +262,7 @@ async def stores_test(*, tenant: Tenant, actor: Actor, store: StoreRef = None) -
         await sync_to_async(_record_test)(actor, found, ok=False, message=exc.message)
         raise InvalidInput(exc.message, field="store") from None
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    found = await sync_to_async(_record_test)(actor, found, ok=ok, message=message)
+    tested_at = await sync_to_async(_record_test)(actor, found, ok=ok, message=message)
     return StoreTestResult(
         store=_info(found, actor),
         ok=ok,
@@ -269,7 +271,7 @@ async def stores_test(*, tenant: Tenant, actor: Actor, store: StoreRef = None) -
         duration_ms=duration_ms,
         tokens_remaining=tokens,
         needs_new_key=needs_new_key,
-        tested_at=found.last_test_at,
+        tested_at=tested_at,
     )
 
 

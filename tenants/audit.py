@@ -60,7 +60,7 @@ def audit(
         tenant = tenant or actor.tenant
         user = user or actor.user
     if target is not None:
-        target_type = target_type or target._meta.model_name
+        target_type = target_type or target._meta.model_name or ""
         target_id = target_id or str(target.pk)
         target_label = target_label or str(target)[:200]
     return AuditEvent.objects.create(

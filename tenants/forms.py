@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from tenants.audit import Action
@@ -54,5 +56,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actor_labels: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action")] + [(a.value, a.value) for a in Action]
-        self.fields["actor"].choices = [("", "Anyone")] + [(label, label) for label in actor_labels]
+        action_choices = [("", "Any action")] + [(a.value, a.value) for a in Action]
+        actor_choices = [("", "Anyone")] + [(label, label) for label in actor_labels]
+        cast(forms.ChoiceField, self.fields["action"]).choices = action_choices
+        cast(forms.ChoiceField, self.fields["actor"]).choices = actor_choices

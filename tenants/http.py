@@ -7,23 +7,23 @@ from functools import wraps
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from kernel.middleware import IdentifiedRequest
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome, Membership, Tenant, User
 
 
-class AppRequest(HttpRequest):
+class AppRequest(IdentifiedRequest):
     htmx: HtmxDetails
     user: User
     tenant: Tenant
     membership: Membership
     actor: Actor
-    request_id: str
 
 
 def member_required(permission: Permission = Permission.READ) -> Callable:

@@ -32,6 +32,10 @@ class _SyncAndAsync:
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)
 
+    def process(self, request) -> None:
+        """What the middleware does before the view, in sync code."""
+        raise NotImplementedError
+
     def __call__(self, request):
         if iscoroutinefunction(self):
             return self.__acall__(request)
@@ -73,7 +77,9 @@ class SessionLifetimeMiddleware(_SyncAndAsync):
         now = int(time.time())
         if not session_is_live(request.session, now):
             membership = session_membership(request.user, request.session)
-            logout_record(user=request.user, tenant=membership and membership.tenant, reason="expired")
+            logout_record(
+                user=request.user, tenant=membership.tenant if membership else None, reason="expired"
+            )
             logout(request)
             request.session_expired = True
             request.session[SESSION_EXPIRED] = True  # survives the redirect to the login page

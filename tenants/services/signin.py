@@ -195,8 +195,10 @@ def _complete_signup(link: MagicLink) -> SignIn:
 
 def _complete_invite(link: MagicLink) -> SignIn:
     invitation = link.invitation
+    if invitation is None:
+        raise LinkRefused("invitation", email=link.email)
     accepted = Invitation.objects.filter(
-        pk=getattr(invitation, "pk", None), email=link.email, accepted_at=None, revoked_at=None
+        pk=invitation.pk, email=link.email, accepted_at=None, revoked_at=None
     ).update(accepted_at=timezone.now())
     if accepted != 1:
         raise LinkRefused("invitation", email=link.email)
