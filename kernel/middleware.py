@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
@@ -48,6 +49,20 @@ def resolve_client_ip(peer: str | None, forwarded_for: str | None) -> str | None
 def client_ip(request: HttpRequest) -> str:
     """django-ratelimit's RATELIMIT_IP_META_KEY hook and our audit IP."""
     return resolve_client_ip(request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")) or ""
+
+
+def asgi_client_ip(scope: Mapping[str, Any]) -> str | None:
+    """The client's address for an ASGI request that bypasses Django (/mcp).
+
+    Read as Django's ASGI handler builds REMOTE_ADDR and HTTP_X_FORWARDED_FOR (the peer; every
+    X-Forwarded-For line, joined by commas), so a proxy that adds its own line instead of appending
+    to the client's gets the same answer on /mcp as on the pages.
+    """
+    peer = (scope.get("client") or (None, None))[0]
+    lines = [
+        value.decode("latin-1") for name, value in scope.get("headers") or () if name == b"x-forwarded-for"
+    ]
+    return resolve_client_ip(peer, ",".join(lines) or None)
 
 
 class RequestContextMiddleware:

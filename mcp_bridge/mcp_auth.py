@@ -38,7 +38,7 @@ from starlette.middleware.cors import CORSMiddleware
 from api_keys import core as keys
 from api_keys.models import ApiKey
 from kernel import context
-from kernel.middleware import resolve_client_ip
+from kernel.middleware import asgi_client_ip
 from mcp_bridge import mcp_limits
 from tenants.actors import Actor
 from tenants.audit import Action, audit
@@ -276,8 +276,7 @@ class McpGuard:
         await _cors(self._authenticated, tuple(allowed_origins()))(scope, receive, send)
 
     async def _authenticated(self, scope: Scope, receive: Receive, send: Send) -> None:
-        peer = (scope.get("client") or (None, None))[0]
-        ip = resolve_client_ip(peer, _header(scope, b"x-forwarded-for"))
+        ip = asgi_client_ip(scope)
         request_id = context.clean_request_id(_header(scope, b"x-request-id"))
         send = _adding_headers(send, [(b"x-request-id", request_id.encode())])
         with context.bind(context.RequestContext(source=self.source, request_id=request_id, ip=ip)):
