@@ -59,9 +59,8 @@ def asgi_client_ip(scope: Mapping[str, Any]) -> str | None:
     to the client's gets the same answer on /mcp as on the pages.
     """
     peer = (scope.get("client") or (None, None))[0]
-    lines = [
-        value.decode("latin-1") for name, value in scope.get("headers") or () if name == b"x-forwarded-for"
-    ]
+    headers = scope.get("headers") or ()
+    lines = [value.decode("latin-1") for name, value in headers if name.lower() == b"x-forwarded-for"]
     return resolve_client_ip(peer, ",".join(lines) or None)
 
 
