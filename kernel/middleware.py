@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
@@ -54,6 +55,19 @@ class IdentifiedRequest(HttpRequest):
     """A request that went through RequestContextMiddleware, which gives it its id."""
 
     request_id: str
+
+
+def asgi_client_ip(scope: Mapping[str, Any]) -> str | None:
+    """The client's address for an ASGI request that bypasses Django (/mcp).
+
+    Read as Django's ASGI handler builds REMOTE_ADDR and HTTP_X_FORWARDED_FOR (the peer; every
+    X-Forwarded-For line, joined by commas), so a proxy that adds its own line instead of appending
+    to the client's gets the same answer on /mcp as on the pages.
+    """
+    peer = (scope.get("client") or (None, None))[0]
+    headers = scope.get("headers") or ()
+    lines = [value.decode("latin-1") for name, value in headers if name.lower() == b"x-forwarded-for"]
+    return resolve_client_ip(peer, ",".join(lines) or None)
 
 
 class RequestContextMiddleware:

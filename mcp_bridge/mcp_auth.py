@@ -3,7 +3,8 @@
 `McpGuard` is a plain ASGI middleware. For every /mcp request, in this order:
 1. Host must be one of ALLOWED_HOSTS (421) and a present Origin one of SITE_URL's origin or
    MCP_ALLOWED_ORIGINS (403): both before anything about the caller is looked at. Browser-based
-   clients on an allowed origin get CORS headers, and their preflights an answer without a key;
+   clients on an allowed origin get CORS headers, and their preflights an answer without a key
+   (Starlette's CORSMiddleware, given the same origins);
 2. an IP that has used up its failed authentications gets 429 + Retry-After, before any key is
    looked at (so no bcrypt runs for it);
 3. `Authorization: Bearer odk_…` is the only credential (query strings and cookies are ignored);
@@ -32,11 +33,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
+from starlette.middleware.cors import CORSMiddleware
 
 from api_keys import core as keys
 from api_keys.models import ApiKey
 from kernel import context
-from kernel.middleware import resolve_client_ip
+from kernel.middleware import asgi_client_ip
 from mcp_bridge import mcp_limits
 from tenants.actors import Actor
 from tenants.audit import Action, audit
@@ -108,19 +110,19 @@ def allowed_origins() -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def _origin_set(origins: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
-    exact = frozenset(o for o in origins if not o.endswith(":*"))
-    any_port = tuple(o[:-1] for o in origins if o.endswith(":*"))  # "http://localhost:" prefixes
-    return exact, any_port
+def origin_pattern(origins: tuple[str, ...]) -> re.Pattern[str]:
+    """The allowed origins as one expression, matched whole and case-insensitively; an entry ending
+    in ":*" ("http://localhost:*") allows any port. The guard's check and the CORS headers both use it,
+    so they cannot disagree about an origin."""
+    alternatives = (re.escape(o[:-1]) + "[0-9]+" if o.endswith(":*") else re.escape(o) for o in origins)
+    return re.compile("(?i:" + "|".join(alternatives) + ")")
 
 
 def origin_allowed(origin: str | None) -> bool:
     """No Origin is fine (agents are not browsers); a present one must be on the list."""
     if origin is None:
         return True
-    exact, any_port = _origin_set(tuple(allowed_origins()))
-    value = origin.strip().lower()
-    return value in exact or any(value.startswith(p) and value[len(p) :].isdigit() for p in any_port)
+    return origin_pattern(tuple(allowed_origins())).fullmatch(origin.strip()) is not None
 
 
 def host_allowed(host: str | None) -> bool:
@@ -266,17 +268,15 @@ class McpGuard:
         if not host_allowed(_header(scope, b"host")):
             await _respond(send, 421, _jsonrpc_error("Invalid Host header"))
             return
-        origin = _header(scope, b"origin")
-        if not origin_allowed(origin):
+        if not origin_allowed(_header(scope, b"origin")):
             await _respond(send, 403, _jsonrpc_error("Forbidden: this Origin may not call /mcp"))
             return
-        if origin is not None:  # a browser-based client on an allowed origin: CORS
-            send = _adding_headers(send, _cors_headers(origin))
-            if scope["method"] == "OPTIONS":  # preflights never carry credentials
-                await _preflight(scope, send)
-                return
-        peer = (scope.get("client") or (None, None))[0]
-        ip = resolve_client_ip(peer, _header(scope, b"x-forwarded-for"))
+        # Past here an Origin is an allowed one: CORS answers its preflights (they never carry a key)
+        # and adds its headers to every answer, the guard's own 401 and 429 included.
+        await _cors(self._authenticated, tuple(allowed_origins()))(scope, receive, send)
+
+    async def _authenticated(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ip = asgi_client_ip(scope)
         request_id = context.clean_request_id(_header(scope, b"x-request-id"))
         send = _adding_headers(send, [(b"x-request-id", request_id.encode())])
         with context.bind(context.RequestContext(source=self.source, request_id=request_id, ip=ip)):
@@ -324,30 +324,38 @@ def _adding_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
     return wrapped
 
 
-_EXPOSED = b"mcp-session-id, mcp-protocol-version, www-authenticate, retry-after, x-request-id"
-_REQUESTABLE = re.compile(rb"^[A-Za-z0-9!#$%&'*+.^_`|~, -]{1,1000}$")  # header names and commas
+# The MCP transport's headers a browser-based client sends and reads, plus the ones the guard itself
+# reads (X-Request-ID) or answers with (WWW-Authenticate on 401, Retry-After on 429). Mcp-Method and
+# Mcp-Name are the routing headers of the 2026-07-28 protocol; without them its preflights fail.
+CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
+CORS_ALLOWED_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "Mcp-Protocol-Version",
+    "Mcp-Session-Id",
+    "Mcp-Method",
+    "Mcp-Name",
+    "Last-Event-ID",
+    "X-Request-ID",
+)
+CORS_EXPOSED_HEADERS = (
+    "Mcp-Session-Id",
+    "Mcp-Protocol-Version",
+    "WWW-Authenticate",
+    "Retry-After",
+    "X-Request-ID",
+)
 
 
-def _cors_headers(origin: str) -> list[tuple[bytes, bytes]]:
-    return [
-        (b"access-control-allow-origin", origin.encode("latin-1")),
-        (b"access-control-expose-headers", _EXPOSED),
-        (b"vary", b"origin"),
-    ]
-
-
-async def _preflight(scope: Scope, send: Send) -> None:
-    requested = (_header(scope, b"access-control-request-headers") or "").encode("latin-1")
-    allowed = requested if _REQUESTABLE.match(requested) else b"authorization, content-type, accept"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 204,
-            "headers": [
-                (b"access-control-allow-methods", b"GET, POST, DELETE"),
-                (b"access-control-allow-headers", allowed),
-                (b"access-control-max-age", b"600"),
-            ],
-        }
+@lru_cache(maxsize=8)
+def _cors(app: ASGIApp, origins: tuple[str, ...]) -> CORSMiddleware:
+    """`app` behind CORS for `origins` (rebuilt when the settings name other origins)."""
+    return CORSMiddleware(
+        app,
+        allow_origin_regex=origin_pattern(origins).pattern,
+        allow_methods=CORS_ALLOWED_METHODS,
+        allow_headers=CORS_ALLOWED_HEADERS,
+        expose_headers=CORS_EXPOSED_HEADERS,
+        max_age=600,
     )
-    await send({"type": "http.response.body", "body": b""})

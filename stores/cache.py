@@ -14,20 +14,15 @@ bring back entries written under an old number.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import hashlib
-import json
 import secrets
-import uuid
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+
+from kernel.jsonutil import canonical_hash
 
 TTL_ORDERS = 15
 TTL_INVENTORY = 60
@@ -53,28 +48,9 @@ async def _call[T](work: Callable[[], T]) -> T:
     return await sync_to_async(work, thread_sensitive=False)()
 
 
-def _canonical_default(value: Any) -> Any:
-    if hasattr(value, "model_dump"):  # pydantic models
-        return value.model_dump(mode="json")
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=repr)
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (uuid.UUID, Decimal)):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} cannot be part of a cache key")
-
-
 def args_digest(args: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON (sorted keys, no whitespace) of the arguments."""
-    canonical = json.dumps(
-        args, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_canonical_default
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 of the canonical JSON of the arguments (kernel.jsonutil: sorted keys, no whitespace)."""
+    return canonical_hash(args)
 
 
 def _generation_key(tenant_id: Any, store_id: Any, resource: str) -> str:

@@ -16,8 +16,6 @@ Records expire after 24 hours; after that a key may be used for a new request.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from django.utils import timezone
 from pydantic import BaseModel
 
 from kernel.errors import Conflict, InvalidInput, OperationError, OutcomeUnknown
+from kernel.jsonutil import canonical_hash
 from orders.models import IdempotencyRecord, IdempotencyState
 
 EXPIRY = timedelta(hours=24)
@@ -38,8 +37,10 @@ STALE_PENDING = timedelta(seconds=90)
 
 
 def request_hash(payload: Any) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 of the request's canonical JSON. Hashes are stored for 24 hours, so the encoding must not
+    change under them: the payloads here are validated tool input (JSON types only), whose canonical
+    JSON is byte for byte what this module wrote before it shared kernel.jsonutil."""
+    return canonical_hash(payload)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""Rate limits for e-mailed links, on the shared cache through django-ratelimit.
+"""Rate limits for e-mailed links and password sign-ins, on the shared cache (kernel.ratelimit).
 
-django-ratelimit keys its counters on a request, but the rules live in services (which never see one),
-so every limit here names its group and passes the already-derived key value explicitly: the client IP
-from the request context (trusted proxies only, see kernel.middleware) or a hash of the
-normalised e-mail address (addresses never reach the cache in clear).
+The rules live in services, which never see a request, so every limit here names its group and
+passes the already-derived key value: the client IP from the request context (trusted proxies only,
+see kernel.middleware) or a hash of the normalised e-mail address (addresses never reach the cache
+in clear).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django_ratelimit.core import get_usage
 
 from kernel import context
 from kernel.errors import RateLimited
+from kernel.ratelimit import Usage, usage
 
 GROUP_LINK_PER_EMAIL = "tenants.magic_link.per_email"
 GROUP_LINK_PER_IP = "tenants.magic_link.per_ip"
@@ -33,12 +33,6 @@ def ip_key() -> str:
     return context.current().ip or "unknown"
 
 
-def _usage(group: str, rate: str, value: str, *, increment: bool) -> dict:
-    usage = get_usage(None, group=group, key=lambda _group, _request: value, rate=rate, increment=increment)
-    # get_usage answers None only when django-ratelimit is switched off (RATELIMIT_ENABLE=False).
-    return usage or {"count": 0, "limit": 1, "should_limit": False, "time_left": 0}
-
-
 class Refused(RateLimited):
     """RateLimited, knowing whether a request earlier in the same window was refused already.
 
@@ -46,22 +40,22 @@ class Refused(RateLimited):
     write audit rows at will (into the log of the tenant whose member's address it names).
     """
 
-    def __init__(self, usage: dict, *, repeated: bool):
-        super().__init__(TOO_MANY, retry_after=float(max(1, usage["time_left"])))
+    def __init__(self, spent: Usage, *, repeated: bool):
+        super().__init__(TOO_MANY, retry_after=float(spent.retry_after))
         self.repeated = repeated
 
 
-def _refuse(usage: dict, *, repeated: bool = False) -> Refused:
-    return Refused(usage, repeated=repeated)
+def _refuse(spent: Usage, *, repeated: bool = False) -> Refused:
+    return Refused(spent, repeated=repeated)
 
 
 def _refuse_attempt(group: str, rate: str, value: str) -> None:
     """Raise Refused once `value` has used up its failure budget. A refused attempt counts as one
     more failure, which is how the first refusal of a window is told from the ones after it."""
-    usage = _usage(group, rate, value, increment=False)
-    if usage["count"] >= usage["limit"]:
-        _usage(group, rate, value, increment=True)
-        raise _refuse(usage, repeated=usage["count"] > usage["limit"])
+    spent = usage(group, value, rate, increment=False)
+    if spent.exhausted:
+        usage(group, value, rate, increment=True)
+        raise _refuse(spent, repeated=spent.count > spent.limit)
 
 
 def count_link_request(email: str) -> None:
@@ -74,16 +68,18 @@ def count_link_request(email: str) -> None:
         (GROUP_LINK_PER_IP, settings.RATE_MAGIC_LINK_PER_IP, ip_key()),
         (GROUP_LINK_PER_EMAIL, settings.RATE_MAGIC_LINK_PER_EMAIL, email_key(email)),
     ):
-        usage = _usage(group, rate, value, increment=True)
-        if usage["should_limit"]:
-            raise _refuse(usage, repeated=usage["count"] > usage["limit"] + 1)
+        counted = usage(group, value, rate, increment=True)
+        if counted.should_limit:
+            raise _refuse(counted, repeated=counted.count > counted.limit + 1)
 
 
 def count_link_email(email: str) -> None:
     """Count one link e-mail to this address only (invitations sent by an owner)."""
-    usage = _usage(GROUP_LINK_PER_EMAIL, settings.RATE_MAGIC_LINK_PER_EMAIL, email_key(email), increment=True)
-    if usage["should_limit"]:
-        raise _refuse(usage)
+    counted = usage(
+        GROUP_LINK_PER_EMAIL, email_key(email), settings.RATE_MAGIC_LINK_PER_EMAIL, increment=True
+    )
+    if counted.should_limit:
+        raise _refuse(counted)
 
 
 def check_redeem_allowed() -> None:
@@ -92,7 +88,7 @@ def check_redeem_allowed() -> None:
 
 
 def count_redeem_failure() -> None:
-    _usage(GROUP_REDEEM_FAILURES_PER_IP, settings.RATE_MAGIC_REDEEM_FAILURES_PER_IP, ip_key(), increment=True)
+    usage(GROUP_REDEEM_FAILURES_PER_IP, ip_key(), settings.RATE_MAGIC_REDEEM_FAILURES_PER_IP, increment=True)
 
 
 def _password_budgets(username: str) -> tuple[tuple[str, str], ...]:
@@ -111,4 +107,4 @@ def check_password_allowed(username: str) -> None:
 
 def count_password_failure(username: str) -> None:
     for group, value in _password_budgets(username):
-        _usage(group, settings.RATE_PASSWORD_FAILURES, value, increment=True)
+        usage(group, value, settings.RATE_PASSWORD_FAILURES, increment=True)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from api_keys import core as keys
 from api_keys.models import ApiKey
+from mcp_bridge import mcp_auth
 from operations.models import Trace
 from tenants.audit import Action
 from tenants.models import AuditEvent
@@ -39,6 +40,11 @@ async def call(http, raw: str | None, tool: str = "stores_echo", arguments: dict
     if raw is not None:
         route["Authorization"] = f"Bearer {raw}"
     return await http.post("/mcp", json=body, headers={**route, **(headers or {})})
+
+
+def header_names(value: str) -> set[str]:
+    """The names of a comma-separated header list (names are case-insensitive)."""
+    return {name.strip().lower() for name in value.split(",")}
 
 
 @pytest.fixture
@@ -203,10 +209,10 @@ async def test_it_answers_a_cors_preflight_from_an_allowed_origin_without_creden
     async with raw_http() as http:
         allowed = await http.options("/mcp", headers=preflight)
         refused = await http.options("/mcp", headers={**preflight, "Origin": "https://evil.example"})
-    assert allowed.status_code == 204
+    assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "http://localhost:6274"
-    assert (
-        allowed.headers["access-control-allow-headers"] == "authorization, content-type, mcp-protocol-version"
+    assert {"authorization", "content-type", "mcp-protocol-version"} <= header_names(
+        allowed.headers["access-control-allow-headers"]
     )
     assert "POST" in allowed.headers["access-control-allow-methods"]
     assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
@@ -222,7 +228,7 @@ async def test_it_lets_an_allowed_browser_origin_read_responses(acme_db, make_ke
         no_origin = await call(http, raw)
     for response in (ok, unauthorized):
         assert response.headers["access-control-allow-origin"] == "http://localhost:6274"
-        assert "www-authenticate" in response.headers["access-control-expose-headers"]
+        assert "www-authenticate" in header_names(response.headers["access-control-expose-headers"])
     assert (ok.status_code, unauthorized.status_code) == (200, 401)
     assert "access-control-allow-origin" not in no_origin.headers
     assert unauthorized.headers["x-request-id"]
@@ -389,3 +395,72 @@ async def test_it_answers_503_rather_than_crashing_without_a_lifespan(acme_db, m
     async with http_client() as http:  # no serving(): the SDK's task group is not running
         response = await call(http, raw)
     assert response.status_code == 503
+
+
+async def test_it_lets_a_browser_client_preflight_the_transports_headers_and_methods(
+    acme_db, fake_registry, settings
+):
+    settings.MCP_ALLOWED_ORIGINS = ["http://localhost:*"]
+    transport = {
+        "authorization",
+        "content-type",
+        "mcp-protocol-version",
+        "mcp-session-id",
+        "mcp-method",
+        "mcp-name",
+        "last-event-id",
+    }
+    origin = {"Origin": "http://localhost:6274"}
+
+    async def preflight(http, method: str, headers: str):
+        request = {
+            **origin,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": headers,
+        }
+        return await http.options("/mcp", headers=request)
+
+    async with raw_http() as http:
+        answers = [
+            await preflight(http, method, ", ".join(transport)) for method in ("GET", "POST", "DELETE")
+        ]
+        unlisted_header = await preflight(http, "POST", "x-debug")
+        unlisted_method = await preflight(http, "PUT", "content-type")
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == "http://localhost:6274"
+        assert transport <= header_names(answer.headers["access-control-allow-headers"])
+        methods = header_names(answer.headers["access-control-allow-methods"])
+        assert methods == {"get", "post", "delete", "options"}
+    assert (unlisted_header.status_code, unlisted_method.status_code) == (400, 400)
+
+
+async def test_it_lets_a_browser_client_read_the_retry_after_of_a_429(acme_db, fake_registry, settings):
+    settings.RATE_MCP_AUTH_FAILURES_PER_IP = "1/m"
+    async with raw_http() as http:
+        await call(http, "odk_bad")
+        blocked = await call(http, "odk_bad", headers={"Origin": "http://127.0.0.1:8000"})
+    assert blocked.status_code == 429
+    assert blocked.headers["access-control-allow-origin"] == "http://127.0.0.1:8000"
+    assert {"retry-after", "x-request-id", "mcp-session-id", "mcp-protocol-version"} <= header_names(
+        blocked.headers["access-control-expose-headers"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("http://localhost:6274", True),
+        ("HTTP://LOCALHOST:6274", True),
+        ("http://localhost:1", True),
+        ("http://localhost", False),
+        ("http://localhost:62x4", False),
+        ("http://localhost:6274.evil.example", False),
+        ("https://app.example.com", True),
+        ("https://app-example.com", False),
+        ("https://app.example.com.evil.example", False),
+    ],
+)
+def test_it_matches_origins_whole_with_any_port_only_where_configured(settings, origin, allowed):
+    settings.MCP_ALLOWED_ORIGINS = ["http://localhost:*", "https://app.example.com/"]
+    assert mcp_auth.origin_allowed(origin) is allowed

@@ -191,3 +191,17 @@ def test_it_has_valid_json_schemas_for_its_results():
     schema = OrderPage.model_json_schema()
     json.dumps(schema)
     assert schema["properties"]["orders"]["items"]["anyOf"]
+
+
+def test_it_still_reads_a_cursor_issued_before_the_shared_canonical_json():
+    # The binding the cursor module wrote with its own json.dumps(sort_keys, default=str) encoding.
+    scope = {
+        "tenant": "7",
+        "store": "12",
+        "email": "zoë@example.com",
+        "search_start_date": "2025-01-01 00:00:00",
+        "get_order_history": 1,
+        "order": "ASC",
+    }
+    issued = signing.dumps({"o": 25, "b": "90b04e69d58aa1b0ef7b8e8b"}, salt=cursor._SALT, compress=True)
+    assert cursor.read_cursor("orders_list", scope, issued) == 25

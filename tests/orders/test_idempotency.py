@@ -1,6 +1,7 @@
 """Idempotency keys: a retried create never creates twice."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -8,6 +9,7 @@ from django.utils import timezone
 from kernel.errors import Conflict, InvalidInput, OutcomeUnknown, UpstreamError
 from orders import services
 from orders.models import IdempotencyRecord, IdempotencyState
+from orders.services.idempotency import request_hash
 from tests.factories import StoreFactory
 from tests.helpers import run
 
@@ -177,3 +179,15 @@ def test_it_sends_a_shipment_batch_once_per_key(od, acme_store, alice_actor):
     first = run(services.shipments_add_batch, tenant=alice_actor.tenant, actor=alice_actor, **kwargs)
     second = run(services.shipments_add_batch, tenant=alice_actor.tenant, actor=alice_actor, **kwargs)
     assert first == second and first.added == 1 and od.count("POST", "/batch-shipments") == 1
+
+
+def test_it_hashes_a_request_as_it_did_before_the_shared_canonical_json():
+    # Stored hashes live 24 hours: the hash of a request must not change under them.
+    payload = {
+        "order_id": "1001",
+        "tracking_number": "1Zé",
+        "weight": 1.5,
+        "cost": Decimal("2.50"),
+        "extra": [{"b": None, "a": True}],
+    }
+    assert request_hash(payload) == "8b607040ba8f4a50ffe741060d6ade8d63555e37e4fa05ba441324741f3c81c0"
