@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 
-from tenants.audit import Action
 from tenants.models import Role
 
 
@@ -46,13 +45,3 @@ class InviteForm(forms.Form):
 
 class SwitchTenantForm(forms.Form):
     membership = forms.UUIDField(widget=forms.HiddenInput)
-
-
-class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(required=False, label="Action")
-    actor = forms.ChoiceField(required=False, label="Actor")
-
-    def __init__(self, *args, actor_labels: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action")] + [(a.value, a.value) for a in Action]
-        self.fields["actor"].choices = [("", "Anyone")] + [(label, label) for label in actor_labels]
