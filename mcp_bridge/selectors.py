@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from statistics import quantiles
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -217,15 +218,15 @@ def recent_traces(*, tenant: Tenant, limit: int = RECENT_TRACES) -> list[Trace]:
     return list(_tenant_traces(tenant)[:limit])
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default); None for no values."""
-    if not sorted_values:
-        return None
-    position = (len(sorted_values) - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    if low == high:
-        return sorted_values[low]
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """The value below which `fraction` (a whole percent, 0.01 to 0.99) of `values` lie, interpolated
+    linearly between the closest ranks (the inclusive method, numpy's default); None for no values."""
+    percent = round(fraction * 100)  # quantiles(n=100) returns the 99 cut points 1% … 99%
+    if not (1 <= percent <= 99 and math.isclose(fraction * 100, percent)):
+        raise ValueError(f"percentile() takes a whole percent from 0.01 to 0.99, not {fraction}")
+    if len(values) < 2:  # quantiles() wants two values before Python 3.13; one value is every percentile
+        return values[0] if values else None
+    return quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
 @dataclass
@@ -241,11 +242,11 @@ class HourStats:
 
     @property
     def p50(self) -> float | None:
-        return percentile(sorted(self.durations), 0.50)
+        return percentile(self.durations, 0.50)
 
     @property
     def p95(self) -> float | None:
-        return percentile(sorted(self.durations), 0.95)
+        return percentile(self.durations, 0.95)
 
 
 def hourly_activity(
