@@ -15,6 +15,7 @@ from api_keys import selectors, services
 from api_keys.client_config import client_configs, mcp_url
 from api_keys.forms import KeyCreateForm
 from kernel.errors import InvalidInput
+from kernel.htmx import template_for
 from tenants.actors import Permission
 from tenants.http import AppRequest, member_required
 
@@ -26,9 +27,10 @@ def _form(request: AppRequest, data=None) -> KeyCreateForm:
 
 
 def _page(request: AppRequest, fragment: str = "", **context) -> HttpResponse:
+    """The whole page, or only `fragment` of it for an htmx swap."""
     context.setdefault("keys", selectors.keys_for(request.tenant, request.actor))
     context.setdefault("mcp_url", mcp_url())
-    return render(request, PAGE + (f"#{fragment}" if fragment and request.htmx else ""), context)
+    return render(request, template_for(request, PAGE, fragment) if fragment else PAGE, context)
 
 
 @require_GET

@@ -1,4 +1,4 @@
-"""Forms generated from an operation's input JSON schema, and the trace filter form.
+"""Forms generated from an operation's input JSON schema.
 
 The console never hand-writes a form: every field comes from `op.input_schema()` (the same schema MCP
 clients see), so a new operation shows up with the right inputs, help texts, required markers and
@@ -10,15 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from kernel.redaction import is_secret_key
-from operations.models import TraceOutcome, TraceSource
 from operations.registry import Operation
 from stores.models import Store
 
@@ -278,68 +275,3 @@ class OperationForm(forms.Form):
 
     def field_spec(self, name: str) -> FieldSpec:
         return self.specs[name]
-
-
-# --- Trace filters ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TraceFilters:
-    operation: str = ""
-    outcome: str = ""
-    source: str = ""
-    store: str = ""
-    actor: str = ""  # "user:<id>" or "key:<id>"
-    date_from: date | None = None
-    date_to: date | None = None
-
-    def live_query(self) -> str:
-        """The filters the live tail applies to pushed rows (dates do not apply to new traces)."""
-        pairs = {
-            "operation": self.operation,
-            "outcome": self.outcome,
-            "source": self.source,
-            "store": self.store,
-            "actor": self.actor,
-        }
-        return urlencode({k: v for k, v in pairs.items() if v})
-
-
-class TraceFilterForm(forms.Form):
-    operation = forms.ChoiceField(required=False)
-    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *TraceOutcome.choices])
-    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *TraceSource.choices])
-    store = forms.ChoiceField(required=False)
-    actor = forms.ChoiceField(required=False)
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    live = forms.BooleanField(required=False, label="Live")
-
-    def __init__(self, data=None, *, operations=(), stores=(), actors=(), **kwargs):
-        super().__init__(data, **kwargs)
-        self.fields["operation"].choices = [("", "Any operation"), *((name, name) for name in operations)]
-        self.fields["store"].choices = [("", "Any store"), *stores]
-        self.fields["actor"].choices = [("", "Anyone"), *actors]
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
-
-    def filters(self) -> TraceFilters:
-        """Valid filters only: an invalid value is reported on the form and ignored by the query."""
-        self.is_valid()
-        valid = self.cleaned_data
-        return TraceFilters(
-            **{k: valid.get(k) or (None if k.startswith("date") else "") for k in _FILTER_KEYS}
-        )
-
-    @property
-    def is_live(self) -> bool:
-        self.is_valid()  # cleaned_data holds every valid field even when another one is not
-        return bool(self.cleaned_data.get("live"))
-
-
-_FILTER_KEYS = ("operation", "outcome", "source", "store", "actor", "date_from", "date_to")

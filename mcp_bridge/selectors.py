@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from datetime import time as dtime
+from statistics import quantiles
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from api_keys.models import ApiKey
 from kernel.errors import NotFound
-from mcp_bridge.forms import TraceFilters
+from mcp_bridge.filters import TraceFilterSet
 from operations.models import Span, Trace, TraceOutcome
 from stores.models import Store
 from tenants.middleware import session_is_live, session_membership
@@ -57,43 +57,30 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-def _day_start(day) -> datetime:
-    return datetime.combine(day, dtime.min, tzinfo=timezone.get_current_timezone())
+def _tenant_traces(tenant: Tenant) -> QuerySet[Trace]:
+    return Trace.objects.filter(tenant=tenant).only(*_LIST_FIELDS).order_by("-started_at", "-id")
 
 
-def trace_list(*, tenant: Tenant, filters: TraceFilters | None = None) -> QuerySet[Trace]:
-    """The tenant's traces, newest first, narrowed by `filters`."""
-    traces = Trace.objects.filter(tenant=tenant).only(*_LIST_FIELDS).order_by("-started_at", "-id")
-    f = filters or TraceFilters()
-    if f.operation:
-        traces = traces.filter(operation=f.operation)
-    if f.outcome:
-        traces = traces.filter(outcome=f.outcome)
-    if f.source:
-        traces = traces.filter(source=f.source)
-    if f.store:
-        traces = traces.filter(store_id=_as_uuid(f.store)) if _as_uuid(f.store) else traces.none()
-    if f.actor:
-        kind, _, ident = f.actor.partition(":")
-        if kind == "user" and ident.isdigit():
-            traces = traces.filter(actor_user_id=int(ident))
-        elif kind == "key" and ident:
-            traces = traces.filter(actor_key_id=ident)
-        else:
-            traces = traces.none()
-    if f.date_from:
-        traces = traces.filter(started_at__gte=_day_start(f.date_from))
-    if f.date_to:
-        traces = traces.filter(started_at__lt=_day_start(f.date_to) + timedelta(days=1))
-    return traces
+def trace_filters(
+    *, tenant: Tenant, data: Mapping[str, Any] | None = None, operation_names: Iterable[str] = ()
+) -> TraceFilterSet:
+    """The list's filters bound to `data` (the query parameters) over the tenant's traces, choosing
+    only among the tenant's own operations, stores, members and keys."""
+    choices = trace_filter_choices(tenant=tenant, operation_names=operation_names)
+    return TraceFilterSet(data or {}, queryset=_tenant_traces(tenant), **choices)
 
 
-def trace_page(*, tenant: Tenant, filters: TraceFilters, page: Any = 1) -> Page:
-    return Paginator(trace_list(tenant=tenant, filters=filters), TRACES_PER_PAGE).get_page(page)
+def trace_list(*, tenant: Tenant, filters: Mapping[str, Any] | None = None) -> QuerySet[Trace]:
+    """The tenant's traces, newest first, narrowed by `filters` (query parameters of the list)."""
+    return trace_filters(tenant=tenant, data=filters).qs if filters else _tenant_traces(tenant)
 
 
-def trace_filter_choices(*, tenant: Tenant, operation_names: list[str]) -> dict[str, list]:
-    """Choices for the filter form: operations, the tenant's stores, its members and its keys."""
+def trace_page(*, filters: TraceFilterSet, page: Any = 1) -> Page:
+    return Paginator(filters.qs, TRACES_PER_PAGE).get_page(page)
+
+
+def trace_filter_choices(*, tenant: Tenant, operation_names: Iterable[str] = ()) -> dict[str, list]:
+    """Choices for the filters: operations, the tenant's stores, its members and its keys."""
     seen_operations = (
         Trace.objects.filter(tenant=tenant).values_list("operation", flat=True).order_by().distinct()[:200]
     )
@@ -109,7 +96,7 @@ def trace_filter_choices(*, tenant: Tenant, operation_names: list[str]) -> dict[
 
 
 def trace_row_meta(trace: Trace) -> dict[str, str]:
-    """What the live tail matches its filters against (the same values the list filters use)."""
+    """What the live tail matches its LIVE_FILTERS against (the values the list's filters choose)."""
     actor = f"user:{trace.actor_user_id}" if trace.actor_user_id else ""
     actor = f"key:{trace.actor_key_id}" if trace.actor_key_id else actor
     return {
@@ -228,18 +215,18 @@ def trace_diff(trace: Trace) -> TraceDiff | None:
 
 
 def recent_traces(*, tenant: Tenant, limit: int = RECENT_TRACES) -> list[Trace]:
-    return list(trace_list(tenant=tenant)[:limit])
+    return list(_tenant_traces(tenant)[:limit])
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default); None for no values."""
-    if not sorted_values:
-        return None
-    position = (len(sorted_values) - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    if low == high:
-        return sorted_values[low]
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """The value below which `fraction` (a whole percent, 0.01 to 0.99) of `values` lie, interpolated
+    linearly between the closest ranks (the inclusive method, numpy's default); None for no values."""
+    percent = round(fraction * 100)  # quantiles(n=100) returns the 99 cut points 1% … 99%
+    if not (1 <= percent <= 99 and math.isclose(fraction * 100, percent)):
+        raise ValueError(f"percentile() takes a whole percent from 0.01 to 0.99, not {fraction}")
+    if len(values) < 2:  # quantiles() wants two values before Python 3.13; one value is every percentile
+        return values[0] if values else None
+    return quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
 @dataclass
@@ -255,11 +242,11 @@ class HourStats:
 
     @property
     def p50(self) -> float | None:
-        return percentile(sorted(self.durations), 0.50)
+        return percentile(self.durations, 0.50)
 
     @property
     def p95(self) -> float | None:
-        return percentile(sorted(self.durations), 0.95)
+        return percentile(self.durations, 0.95)
 
 
 def hourly_activity(

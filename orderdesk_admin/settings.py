@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_filters",
     # Bottom to top (docs/architecture.md): accounts, the operation core, stores, agent keys, the
     # OrderDesk record kit and services, the sandbox, then the faces and the project itself.
     "tenants",

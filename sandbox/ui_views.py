@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from kernel.htmx import template_for
 from sandbox import services
 from sandbox.forms import FaultSettingsForm, ReseedForm
 from sandbox.models import SandboxStore
@@ -35,6 +36,11 @@ def _context(request: AppRequest, sandbox: SandboxStore, **forms) -> dict:
     }
 
 
+def _render(request: AppRequest, sandbox: SandboxStore, fragment: str, **forms) -> HttpResponse:
+    """The whole page, or only `fragment` (the panel its form was posted from) for htmx."""
+    return render(request, template_for(request, DETAIL, fragment), _context(request, sandbox, **forms))
+
+
 @require_GET
 @member_required()
 def sandbox_index(request: AppRequest) -> HttpResponse:
@@ -57,15 +63,14 @@ def sandbox_faults(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
     form = FaultSettingsForm(request.POST)
     if not form.is_valid():
-        return render(request, DETAIL + ("#sandbox-faults" if request.htmx else ""),
-                      _context(request, sandbox, faults_form=form))  # fmt: skip
+        return _render(request, sandbox, "sandbox-faults", faults_form=form)
     sandbox = services.sandbox_faults_update(
         tenant=request.tenant, actor=request.actor, store_id=store_id, settings=form.settings()
     )
     if not request.htmx:
         messages.success(request, "Fault settings saved.")
         return redirect("sandbox-ui:store", store_id=store_id)
-    return render(request, DETAIL + "#sandbox-faults", _context(request, sandbox, saved="faults"))
+    return _render(request, sandbox, "sandbox-faults", saved="faults")
 
 
 @require_POST
@@ -74,12 +79,11 @@ def sandbox_seed(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
     form = ReseedForm(request.POST)
     if not form.is_valid():
-        return render(request, DETAIL + ("#sandbox-seed" if request.htmx else ""),
-                      _context(request, sandbox, reseed_form=form))  # fmt: skip
+        return _render(request, sandbox, "sandbox-seed", reseed_form=form)
     sandbox = services.sandbox_reseed(
         tenant=request.tenant, actor=request.actor, store_id=store_id, **form.cleaned_data
     )
     if not request.htmx:
         messages.success(request, f"Demo data refilled (seed {sandbox.seed}).")
         return redirect("sandbox-ui:store", store_id=store_id)
-    return render(request, DETAIL + "#sandbox-seed", _context(request, sandbox, saved="seed"))
+    return _render(request, sandbox, "sandbox-seed", saved="seed")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django import forms
 
-from tenants.audit import Action
 from tenants.models import Role
 
 
@@ -48,15 +45,3 @@ class InviteForm(forms.Form):
 
 class SwitchTenantForm(forms.Form):
     membership = forms.UUIDField(widget=forms.HiddenInput)
-
-
-class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(required=False, label="Action")
-    actor = forms.ChoiceField(required=False, label="Actor")
-
-    def __init__(self, *args, actor_labels: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        action_choices = [("", "Any action")] + [(a.value, a.value) for a in Action]
-        actor_choices = [("", "Anyone")] + [(label, label) for label in actor_labels]
-        cast(forms.ChoiceField, self.fields["action"]).choices = action_choices
-        cast(forms.ChoiceField, self.fields["actor"]).choices = actor_choices

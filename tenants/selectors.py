@@ -5,6 +5,8 @@ Every query is scoped to the tenant passed in (which always comes from the calle
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -12,6 +14,7 @@ from django.db.models import QuerySet
 
 from kernel.errors import NotFound
 from tenants.actors import Actor, Permission
+from tenants.filters import AuditFilterSet
 from tenants.models import AuditEvent, Invitation, Membership, Tenant, User
 
 
@@ -32,15 +35,21 @@ def invitation_list(*, tenant: Tenant, actor: Actor) -> QuerySet[Invitation]:
     )
 
 
-def audit_event_list(*, tenant: Tenant, actor: Actor, action: str = "", actor_label: str = "") -> QuerySet:
-    """The tenant's audit events, newest first, optionally narrowed to one action and/or one actor."""
+def audit_event_list(*, tenant: Tenant, actor: Actor) -> QuerySet[AuditEvent]:
+    """The tenant's audit events, newest first."""
     actor.require_in(tenant, Permission.READ)
-    events = AuditEvent.objects.filter(tenant=tenant).order_by("-created_at", "-id")
-    if action:
-        events = events.filter(action=action)
-    if actor_label:
-        events = events.filter(actor_label=actor_label)
-    return events
+    return AuditEvent.objects.filter(tenant=tenant).order_by("-created_at", "-id")
+
+
+def audit_event_filters(
+    *, tenant: Tenant, actor: Actor, data: Mapping[str, Any] | None = None
+) -> AuditFilterSet:
+    """The audit page's filters bound to `data` (the query parameters) over the tenant's events; the
+    actors offered are the ones in the tenant's own log."""
+    labels = audit_actor_labels(tenant=tenant, actor=actor)
+    return AuditFilterSet(
+        data or {}, queryset=audit_event_list(tenant=tenant, actor=actor), actor_labels=labels
+    )
 
 
 def audit_actor_labels(*, tenant: Tenant, actor: Actor) -> list[str]:

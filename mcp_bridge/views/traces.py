@@ -11,7 +11,6 @@ from django_htmx.http import push_url
 
 from kernel.htmx import clean_query_url, template_for
 from mcp_bridge import console_runs, selectors
-from mcp_bridge.forms import TraceFilterForm
 from mcp_bridge.routing import LIVE_TAIL_PATH
 from tenants.actors import Permission
 from tenants.http import AppRequest, member_required
@@ -21,14 +20,11 @@ from tenants.http import AppRequest, member_required
 @member_required(Permission.READ)
 def trace_list(request: AppRequest) -> HttpResponse:
     names = [op.name for op in console_runs.get_registry()]
-    choices = selectors.trace_filter_choices(tenant=request.tenant, operation_names=names)
-    form = TraceFilterForm(request.GET, **choices)
-    filters = form.filters()
-    page_obj = selectors.trace_page(tenant=request.tenant, filters=filters, page=request.GET.get("page"))
+    filters = selectors.trace_filters(tenant=request.tenant, data=request.GET, operation_names=names)
     context = {
-        "form": form,
-        "page_obj": page_obj,
-        "live": form.is_live,
+        "form": filters.form,
+        "page_obj": selectors.trace_page(filters=filters, page=request.GET.get("page")),
+        "live": filters.is_live,
         "live_url": f"{LIVE_TAIL_PATH}?{filters.live_query()}".rstrip("?"),
     }
     response = render(request, template_for(request, "mcp_bridge/trace_list.html", "trace-results"), context)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from kernel.errors import Conflict, InvalidInput, RateLimited
+from kernel.htmx import template_for
 from tenants import selectors, services
 from tenants.actors import Permission
 from tenants.forms import InviteForm, SwitchTenantForm
@@ -40,7 +41,7 @@ def _team_page(
         "notice": notice,
         "error": error,
     }
-    return render(request, "tenants/team.html" + ("#team-panel" if request.htmx else ""), context)
+    return render(request, template_for(request, "tenants/team.html", "team-panel"), context)
 
 
 def _done(request: AppRequest, change: Callable[[], str], *, reload: bool = False) -> HttpResponse:

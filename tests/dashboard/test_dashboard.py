@@ -104,3 +104,14 @@ def test_it_shows_nothing_of_another_tenant(client, charlie, acme, acme_sandbox)
 
 def test_it_sends_visitors_to_sign_in(client, db):
     assert client.get(URL).status_code == 302
+
+
+def test_it_interpolates_percentiles_of_unsorted_values():
+    assert selectors.percentile([1000.0, 5.0, 40.0, 10.0, 30.0, 20.0], 0.95) == pytest.approx(760)
+    assert selectors.percentile([10.0, 20.0], 0.95) == pytest.approx(19.5)
+
+
+@pytest.mark.parametrize("fraction", [0, 1.0, 0.955])
+def test_it_refuses_a_percentile_that_is_not_a_whole_percent_from_1_to_99(fraction):
+    with pytest.raises(ValueError):
+        selectors.percentile([1.0, 2.0], fraction)

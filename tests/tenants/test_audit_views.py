@@ -114,3 +114,12 @@ def test_it_never_shows_another_tenants_events(client, alice, charlie):
         reverse("tenants:audit"), {"actor": "alice@acme.test"}, headers={"HX-Request": "true"}
     )
     assertNotContains(filtered, "Acme secret store")
+
+
+def test_it_renders_the_whole_audit_page_for_an_htmx_history_restore(client, alice):
+    audit(Action.STORE_CREATED, tenant=acme_of(alice), user=alice)
+    client.force_login(alice)
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    response = client.get(reverse("tenants:audit"), {"action": "store.created"}, headers=headers)
+    assert b"<html" in response.content and b'id="audit-table"' in response.content
+    assertContains(response, "<h1>Audit log</h1>")

@@ -6,7 +6,8 @@ from django.utils import timezone
 from api_keys.models import ApiKey
 from kernel.errors import NotFound
 from mcp_bridge import selectors
-from mcp_bridge.forms import TraceFilters
+from mcp_bridge.filters import LIVE_FILTERS
+from tests.factories import StoreFactory
 from tests.traces.factories import TraceFactory, hours_ago
 
 
@@ -45,38 +46,65 @@ def test_it_lists_the_tenants_traces_newest_first(acme, globex, traces):
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        (TraceFilters(operation="orders_get"), ["orders_get"]),
-        (TraceFilters(outcome="crash"), ["orders_move"]),
-        (TraceFilters(outcome="error"), ["orders_update"]),
-        (TraceFilters(source="console"), ["orders_get"]),
-        (TraceFilters(actor="key:k1"), ["orders_update"]),
-        (TraceFilters(actor="user:notanumber"), []),
-        (TraceFilters(store="not-a-uuid"), []),
-        (TraceFilters(operation="orders_get", outcome="error"), []),
+        ({"operation": "orders_get"}, ["orders_get"]),
+        ({"outcome": "crash"}, ["orders_move"]),
+        ({"outcome": "error"}, ["orders_update"]),
+        ({"source": "console"}, ["orders_get"]),
+        ({"actor": "key:k1"}, ["orders_update"]),
+        ({"operation": "orders_get", "outcome": "error"}, []),
     ],
 )
 def test_it_filters_traces(acme, traces, filters, expected):
     assert names(selectors.trace_list(tenant=acme, filters=filters)) == expected
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"actor": "user:notanumber"},
+        {"store": "not-a-uuid"},
+        {"operation": "globex_only"},
+        {"outcome": "maybe"},
+        {"date_from": "yesterday"},
+    ],
+)
+def test_it_reports_and_ignores_a_value_it_does_not_offer(acme, globex, traces, filters):
+    TraceFactory(tenant=globex, operation="globex_only")
+    trace_filters = selectors.trace_filters(tenant=acme, data=filters)
+    assert not trace_filters.is_valid() and set(trace_filters.errors) == set(filters)
+    assert len(trace_filters.qs) == 4
+
+
+def test_it_refuses_another_tenants_store_and_member(acme, globex, charlie, traces):
+    globex_store = StoreFactory(tenant=globex)
+    for value in ({"store": str(globex_store.pk)}, {"actor": f"user:{charlie.pk}"}):
+        assert not selectors.trace_filters(tenant=acme, data=value).is_valid()
+
+
 def test_it_filters_by_user_store_and_date_range(acme, alice, acme_store, traces):
-    assert names(selectors.trace_list(tenant=acme, filters=TraceFilters(actor=f"user:{alice.pk}"))) == [
-        "orders_get"
-    ]
-    assert names(selectors.trace_list(tenant=acme, filters=TraceFilters(store=str(acme_store.pk)))) == [
+    assert names(selectors.trace_list(tenant=acme, filters={"actor": f"user:{alice.pk}"})) == ["orders_get"]
+    assert names(selectors.trace_list(tenant=acme, filters={"store": str(acme_store.pk)})) == [
         "orders_update"
     ]
     three_days_ago = (timezone.now() - timedelta(hours=72)).date()
-    only_old = TraceFilters(date_from=three_days_ago, date_to=three_days_ago)
+    only_old = {"date_from": three_days_ago, "date_to": three_days_ago}
     assert names(selectors.trace_list(tenant=acme, filters=only_old)) == ["orders_list"]
-    since_today = TraceFilters(date_from=timezone.now().date())
+    since_today = {"date_from": timezone.now().date().isoformat()}
     assert "orders_list" not in names(selectors.trace_list(tenant=acme, filters=since_today))
+
+
+def test_it_ignores_an_end_date_before_the_start_date(acme, traces):
+    three_days_ago = (timezone.now() - timedelta(hours=72)).date()
+    backwards = {"date_from": three_days_ago, "date_to": three_days_ago - timedelta(days=1)}
+    trace_filters = selectors.trace_filters(tenant=acme, data=backwards)
+    assert trace_filters.errors["date_to"] == ["The end date is before the start date."]
+    assert names(trace_filters.qs) == ["orders_update", "orders_get", "orders_move", "orders_list"]
 
 
 def test_it_paginates(acme):
     for _ in range(selectors.TRACES_PER_PAGE + 3):
         TraceFactory(tenant=acme)
-    page = selectors.trace_page(tenant=acme, filters=TraceFilters(), page=2)
+    page = selectors.trace_page(filters=selectors.trace_filters(tenant=acme), page=2)
     assert page.number == 2 and len(page) == 3
 
 
@@ -160,3 +188,25 @@ def test_it_matches_live_filters():
     assert selectors.matches_live_filters({}, meta)
     assert selectors.matches_live_filters({"outcome": "ok", "actor": "key:k1"}, meta)
     assert not selectors.matches_live_filters({"outcome": "error"}, meta)
+
+
+def test_it_gives_the_live_tail_the_valid_list_filters_but_not_the_dates(acme, traces):
+    data = {
+        "outcome": "error",
+        "actor": "key:k1",
+        "operation": "nope",
+        "date_from": "2025-01-01",
+        "live": "on",
+    }
+    trace_filters = selectors.trace_filters(tenant=acme, data=data)
+    assert trace_filters.is_live
+    assert trace_filters.live_query() == "outcome=error&actor=key%3Ak1"
+    assert not selectors.trace_filters(tenant=acme, data={"outcome": "error"}).is_live
+
+
+def test_it_matches_a_live_row_on_the_values_the_list_filters_by(acme, traces):
+    trace = traces["by_key"]
+    meta = selectors.trace_row_meta(trace)
+    assert set(meta) == set(LIVE_FILTERS) and all(meta.values())
+    for name, value in meta.items():
+        assert trace in selectors.trace_list(tenant=acme, filters={name: value}), name

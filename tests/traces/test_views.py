@@ -142,3 +142,10 @@ def test_it_lets_viewers_read_traces(client, vera, update_trace):
 def test_it_asks_for_a_signed_in_member(client, update_trace):
     assert client.get(LIST).status_code == 302
     assert client.get(detail(update_trace)).status_code == 302
+
+
+def test_it_renders_the_whole_trace_list_for_an_htmx_history_restore(client, alice, update_trace):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    response = sign_in(client, alice).get(LIST, {"outcome": "ok"}, headers=headers)
+    assert b"<html" in response.content and b'id="trace-filters"' in response.content
+    assert b"orders_update" in response.content
