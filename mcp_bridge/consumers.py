@@ -8,9 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from mcp_bridge import broadcast, selectors
-
-LIVE_FILTERS = ("operation", "outcome", "source", "store", "actor")
-
+from mcp_bridge.filters import LIVE_FILTERS
 
 class TraceTailConsumer(AsyncWebsocketConsumer):
     """Sends each new trace of the member's tenant as a row fragment (htmx's ws extension swaps it).
