@@ -10,6 +10,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from mcp_bridge import broadcast, selectors
 from mcp_bridge.filters import LIVE_FILTERS
 
+
 class TraceTailConsumer(AsyncWebsocketConsumer):
     """Sends each new trace of the member's tenant as a row fragment (htmx's ws extension swaps it).
 
