@@ -18,6 +18,10 @@ Together they cost about a second per burst, and keep real latency from turning 
 The bucket is keyed by the OrderDesk store (base URL host + store id), not by our tenant or Store row:
 two tenants that register the same OrderDesk store share OrderDesk's bucket, so they share ours.
 
+Written here rather than taken from aiolimiter or limits: those reject or drop what exceeds the rate,
+while every call here must be queued in arrival order against a bucket OrderDesk drains too, corrected
+from its `X-Tokens-Remaining`, and shared by every process through one Redis script.
+
 `LocalGovernor` paces one process (the default). With `REDIS_URL` set, `RedisGovernor` keeps the bucket
 in Redis (one atomic Lua script: refill, reserve, return the wait) so every process shares it. If Redis
 cannot be reached it falls back to the local bucket rather than stopping all OrderDesk traffic.

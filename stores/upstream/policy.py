@@ -10,6 +10,11 @@ Retry rules (RFC 9110 §9.2.2 idempotency; security.md §4.1):
   400, 401, 403, 404, 422 are never retried.
 At most 3 attempts in all, with full-jitter backoff (uniform between 0 and min(8 s, 0.5 s·2^n)) unless
 OrderDesk sends a hint (X-Retry-After, then Retry-After), which replaces the backoff.
+
+Written here rather than with tenacity or backoff: whether to retry depends on the method together
+with what the answer proves about the request having been processed, a hint header replaces the wait,
+and the operation's time budget caps it; expressed through a retry library's predicates and wait
+callbacks this table would be the same code, spread further apart.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ stored, and because the purpose is part of what is hashed, a token whose purpose
 matches no row; redemption also filters on the purpose it expects, so a sign-up link can never sign
 anyone in and a sign-in link can never create a tenant. Redemption is one conditional UPDATE, so a link
 works once even when two requests race for it.
+
+Written here rather than with django-sesame or allauth's login by code: sesame's links are signed, not
+stored, so they cannot be single-use by an atomic update or revoked by a newer link, and allauth brings
+its own account model and pages; sign-up and invitations ride on the same links.
 """
 
 from __future__ import annotations
