@@ -31,10 +31,10 @@ def database_bytes() -> bytes:
     ).stdout
 
 
-def test_it_never_writes_a_raw_key_to_the_database(transactional_db, alice, acme, make_key):
+def test_it_never_writes_a_raw_key_to_the_database(transactional_db, alice, acme, create_key):
     orderdesk_key = "OD-live-" + "7f3c9a51e2b84d06a1c5" * 2
     store = StoreFactory(tenant=acme, name="Main", api_key=orderdesk_key)
-    _, raw = make_key(alice, all_stores=False, store_ids=[store.pk])
+    _, raw = create_key(alice, all_stores=False, store_ids=[store.pk])
     assert core.authenticate(raw) is not None  # verification writes last_used_at, not the key
     secret = core.parse(raw)[1]
 

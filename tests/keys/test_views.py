@@ -23,8 +23,8 @@ def form_data(**overrides):
     return {"name": "Claude", "scope": "read", "store_access": "all"} | overrides
 
 
-def test_it_shows_the_page_to_owners(owner, alice, make_key):
-    key, raw = make_key(alice, name="Nightly export")
+def test_it_shows_the_page_to_owners(owner, alice, create_key):
+    key, raw = create_key(alice, name="Nightly export")
     response = owner.get(reverse("keys:list"))
     assertContains(response, "Create a key")
     assertContains(response, "Nightly export")
@@ -141,8 +141,8 @@ def test_it_rejects_another_tenants_store(owner, globex, store_factory):
     assertNotContains(response, foreign.name)
 
 
-def test_it_asks_before_revoking(owner, alice, make_key):
-    key, _ = make_key(alice)
+def test_it_asks_before_revoking(owner, alice, create_key):
+    key, _ = create_key(alice)
     response = owner.get(reverse("keys:revoke", args=[key.pk]), headers=HTMX)
     assertTemplateUsed(response, "key-revoke-confirm")
     assertContains(response, "cannot be undone")
@@ -153,8 +153,8 @@ def test_it_asks_before_revoking(owner, alice, make_key):
     assertContains(full_page, "cannot be undone")
 
 
-def test_it_revokes_and_swaps_the_row(owner, alice, make_key):
-    key, raw = make_key(alice)
+def test_it_revokes_and_swaps_the_row(owner, alice, create_key):
+    key, raw = create_key(alice)
     assert core.authenticate(raw) is not None
     response = owner.post(reverse("keys:revoke", args=[key.pk]), headers=HTMX)
     assertTemplateUsed(response, "key-row")
@@ -163,23 +163,23 @@ def test_it_revokes_and_swaps_the_row(owner, alice, make_key):
     assert core.authenticate(raw) is None
 
 
-def test_it_redirects_after_revoking_without_javascript(owner, alice, make_key):
-    key, _ = make_key(alice)
+def test_it_redirects_after_revoking_without_javascript(owner, alice, create_key):
+    key, _ = create_key(alice)
     response = owner.post(reverse("keys:revoke", args=[key.pk]))
     assert response.status_code == 302 and response.url == reverse("keys:list")
     key.refresh_from_db()
     assert key.revoked_at is not None
 
 
-def test_it_renders_one_row_for_cancel(owner, alice, make_key):
-    key, _ = make_key(alice, name="Keep me")
+def test_it_renders_one_row_for_cancel(owner, alice, create_key):
+    key, _ = create_key(alice, name="Keep me")
     response = owner.get(reverse("keys:row", args=[key.pk]), headers=HTMX)
     assertTemplateUsed(response, "key-row")
     assertContains(response, "Keep me")
 
 
-def test_it_hides_acmes_keys_from_charlie(client, alice, charlie, make_key):
-    key, raw = make_key(alice, name="Acme agent")
+def test_it_hides_acmes_keys_from_charlie(client, alice, charlie, create_key):
+    key, raw = create_key(alice, name="Acme agent")
     sign_in(client, charlie)
     assertNotContains(client.get(reverse("keys:list")), "Acme agent")
     assert client.get(reverse("keys:revoke", args=[key.pk])).status_code == 404
@@ -204,8 +204,8 @@ def test_it_enforces_csrf_on_create(alice):
     assert response.status_code == 200 and ApiKey.objects.count() == 1
 
 
-def test_it_enforces_csrf_on_revoke(alice, make_key):
-    key, _ = make_key(alice)
+def test_it_enforces_csrf_on_revoke(alice, create_key):
+    key, _ = create_key(alice)
     client, token = _csrf_client(alice)
     assert client.post(reverse("keys:revoke", args=[key.pk]), headers=HTMX).status_code == 403
     key.refresh_from_db()
