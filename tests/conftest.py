@@ -1,6 +1,7 @@
 """Fixtures every test area shares (the personas themselves are in the root conftest.py):
 
-acme_store     Acme's one registered OrderDesk store      globex_store  Globex's (the other tenant's)
+acme_store     Acme's registered OrderDesk store          globex_store  Globex's (the other tenant's)
+acme_outlet    a second store of Acme's (for keys limited to some stores, or several to choose from)
 acme_sandbox   a store of Acme's marked as its sandbox (no emulator data behind it)
 *_actor        the Actor each persona acts as when signed in
 od             the in-memory OrderDesk (tests/orders/fake.py) behind every upstream call
@@ -39,6 +40,11 @@ def globex_store(globex):
     return StoreFactory(
         tenant=globex, name="Globex Shop", orderdesk_store_id="77", api_key="globex-secret-key-9876"
     )
+
+
+@pytest.fixture
+def acme_outlet(acme):
+    return StoreFactory(tenant=acme, name="Acme Outlet", orderdesk_store_id="12")
 
 
 @pytest.fixture

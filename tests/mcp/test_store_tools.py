@@ -18,7 +18,6 @@ from stores.client import OrderDeskClient, override_client
 from stores.models import Store
 from tenants.audit import Action
 from tenants.models import AuditEvent
-from tests.factories import StoreFactory
 from tests.mcp.conftest import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,11 +62,6 @@ def orderdesk(monkeypatch):
     client = OrderDeskClient(transport=httpx.MockTransport(double), sleep=no_sleep, breaker=CircuitBreaker())
     with override_client(client):
         yield double
-
-
-@pytest.fixture
-def outlet(acme_db):
-    return StoreFactory(tenant=acme_db, name="Outlet", orderdesk_store_id="12")
 
 
 async def listed(client) -> dict:
@@ -149,12 +143,12 @@ async def test_it_answers_not_found_for_another_tenants_store_without_calling_or
     )
 
 
-async def test_it_keeps_a_key_to_its_allowed_stores(acme_db, acme_store, outlet, make_key, orderdesk):
+async def test_it_keeps_a_key_to_its_allowed_stores(acme_db, acme_store, acme_outlet, make_key, orderdesk):
     async with connect(await make_key(acme_db, stores=[acme_store])) as client:
         listed_stores = await client.call_tool("stores_list", {})
-        other = await client.call_tool("stores_get", {"store": "Outlet"})
+        other = await client.call_tool("stores_get", {"store": "Acme Outlet"})
     assert [s["name"] for s in listed_stores.structured_content["stores"]] == ["Acme Main"]
-    assert other.is_error and other.content[0].text.startswith("No store 'Outlet'.")
+    assert other.is_error and other.content[0].text.startswith("No store 'Acme Outlet'.")
     assert orderdesk.requests == []
 
 
@@ -180,16 +174,16 @@ async def test_it_gets_a_store_from_orderdesk_with_only_the_stores_own_credentia
 
 
 async def test_it_asks_which_store_when_several_fit_and_remembers_a_default(
-    acme_db, acme_store, outlet, make_key, orderdesk, mode
+    acme_db, acme_store, acme_outlet, make_key, orderdesk, mode
 ):
     raw = await make_key(acme_db)
     async with connect(raw, mode) as client:
         ambiguous = await client.call_tool("stores_get", {})
-        chosen = await client.call_tool("stores_use", {"store": "Outlet"})
+        chosen = await client.call_tool("stores_use", {"store": "Acme Outlet"})
         defaulted = await client.call_tool("stores_get", {})
     assert ambiguous.is_error and "Several stores are available" in ambiguous.content[0].text
-    assert "'Acme Main'" in ambiguous.content[0].text and "'Outlet'" in ambiguous.content[0].text
+    assert "'Acme Main'" in ambiguous.content[0].text and "'Acme Outlet'" in ambiguous.content[0].text
     assert chosen.structured_content["is_default"] is True
-    assert defaulted.structured_content["store"]["name"] == "Outlet"
+    assert defaulted.structured_content["store"]["name"] == "Acme Outlet"
     key = await sync_to_async(ApiKey.objects.get)(pk=raw.split("_")[1])
-    assert key.default_store_id == outlet.pk
+    assert key.default_store_id == acme_outlet.pk
