@@ -4,6 +4,7 @@ acme_store     Acme's registered OrderDesk store          globex_store  Globex's
 acme_outlet    a second store of Acme's (for keys limited to some stores, or several to choose from)
 acme_sandbox   a store of Acme's marked as its sandbox (no emulator data behind it)
 *_actor        the Actor each persona acts as when signed in
+csrf_client    a test client that checks CSRF tokens (the default `client` does not)
 od             the in-memory OrderDesk (tests/orders/fake.py) behind every upstream call
 sandbox        Acme's sandbox store, served by the emulator on the live server, over real HTTP
 
@@ -12,6 +13,7 @@ acts as; tests/mcp's `make_key` hands out raw keys for bearer headers.
 """
 
 import pytest
+from django.test import Client
 
 from sandbox.models import SandboxStore
 from sandbox.provisioning import provision_sandbox_store
@@ -50,6 +52,12 @@ def acme_outlet(acme):
 @pytest.fixture
 def acme_sandbox(acme):
     return StoreFactory(tenant=acme, name="Acme sandbox", is_sandbox=True)
+
+
+@pytest.fixture
+def csrf_client() -> Client:
+    """A test client that checks CSRF tokens, as a browser's requests are checked."""
+    return Client(enforce_csrf_checks=True)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import json
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertTemplateNotUsed, assertTemplateUsed
 
@@ -152,8 +151,8 @@ def test_it_lets_an_operator_run_a_write(client, bob):
     assert Trace.objects.get().after == {"id": "1001", "note": "packed"}
 
 
-def test_it_enforces_csrf_on_runs(alice):
-    client = sign_in(Client(enforce_csrf_checks=True), alice)
+def test_it_enforces_csrf_on_runs(alice, csrf_client):
+    client = sign_in(csrf_client, alice)
     assert client.post(run_url("orders_echo"), {"title": "Hi", "color": "red"}).status_code == 403
     assert not Trace.objects.exists()
     page = client.get(op_url("orders_echo"))

@@ -2,7 +2,6 @@ import datetime as dt
 
 import pytest
 from django.middleware.csrf import get_token
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
@@ -189,24 +188,24 @@ def test_it_hides_acmes_keys_from_charlie(client, alice, charlie, create_key):
     assert core.authenticate(raw) is not None
 
 
-def _csrf_client(user):
-    client = Client(enforce_csrf_checks=True)
-    sign_in(client, user)
-    page = client.get(reverse("keys:list"))
-    return client, get_token(page.wsgi_request)
+def csrf_token(client) -> str:
+    """The token the keys page hands the signed-in client."""
+    return get_token(client.get(reverse("keys:list")).wsgi_request)
 
 
-def test_it_enforces_csrf_on_create(alice):
-    client, token = _csrf_client(alice)
+def test_it_enforces_csrf_on_create(alice, csrf_client):
+    client = sign_in(csrf_client, alice)
+    token = csrf_token(client)
     assert client.post(reverse("keys:create"), form_data()).status_code == 403
     assert not ApiKey.objects.exists()
     response = client.post(reverse("keys:create"), form_data(), headers=HTMX | {"X-CSRFToken": token})
     assert response.status_code == 200 and ApiKey.objects.count() == 1
 
 
-def test_it_enforces_csrf_on_revoke(alice, create_key):
+def test_it_enforces_csrf_on_revoke(alice, create_key, csrf_client):
     key, _ = create_key(alice)
-    client, token = _csrf_client(alice)
+    client = sign_in(csrf_client, alice)
+    token = csrf_token(client)
     assert client.post(reverse("keys:revoke", args=[key.pk]), headers=HTMX).status_code == 403
     key.refresh_from_db()
     assert key.revoked_at is None

@@ -190,14 +190,14 @@ def test_a_viewer_may_read(od, acme_store, vera_actor, op):
     assert bool(od.calls) is op.open_world  # stores_list answers from our own database
 
 
-def test_a_read_key_may_choose_its_default_store(od, acme_store):
+def test_it_lets_a_read_key_choose_its_default_store(od, acme_store):
     actor = key_actor(acme_store.tenant, scope="read")
     chosen = invoke(REGISTRY.get("stores_use"), ARGUMENTS["stores_use"], actor).result
     assert chosen.id == str(acme_store.pk) and chosen.is_default
     assert od.calls == []
 
 
-def test_a_signed_in_viewer_has_no_default_store_to_choose(od, acme_store, vera_actor, untouched):
+def test_it_gives_a_signed_in_viewer_no_default_store_to_choose(od, acme_store, vera_actor, untouched):
     with pytest.raises(InvalidInput) as exc:
         invoke(REGISTRY.get("stores_use"), ARGUMENTS["stores_use"], vera_actor)
     assert exc.value.field == "store"
