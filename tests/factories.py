@@ -2,6 +2,8 @@
 
 import factory
 
+from api_keys import core
+from api_keys.models import ApiKey
 from stores.models import Store
 from tenants.models import Membership, Tenant, User
 
@@ -47,3 +49,42 @@ class StoreFactory(factory.django.DjangoModelFactory):
         obj.set_api_key(extracted or f"od-key-{obj.pk.hex[:12]}")
         if create:
             obj.save()
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """An agent key row as /keys/ makes it (a real bcrypt hash), without the key service's audit and
+    e-mail. The raw key, shown once in real life, is on `.raw` for `core.authenticate` or a bearer
+    header. `stores=[...]` limits the key to those stores; without it the key may use them all."""
+
+    class Meta:
+        model = ApiKey
+        skip_postgeneration_save = True
+
+    minted = factory.LazyFunction(core.mint)
+    id = factory.LazyAttribute(lambda o: o.minted.key_id)
+    prefix = factory.LazyAttribute(lambda o: o.minted.prefix)
+    secret_hash = factory.LazyAttribute(lambda o: o.minted.secret_hash)
+    tenant = factory.SubFactory(TenantFactory)
+    name = "agent"
+    scope = "read"
+
+    @classmethod
+    def _build(cls, model_class, *args, minted, **kwargs):
+        key = super()._build(model_class, *args, **kwargs)
+        key.raw = minted.raw
+        return key
+
+    @classmethod
+    def _create(cls, model_class, *args, minted, **kwargs):
+        key = super()._create(model_class, *args, **kwargs)
+        key.raw = minted.raw
+        return key
+
+    @factory.post_generation
+    def stores(obj, create, extracted, **kwargs):
+        if extracted is None:
+            return
+        obj.all_stores = False
+        if create:
+            obj.save(update_fields=["all_stores"])
+            obj.stores.set(extracted)

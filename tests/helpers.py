@@ -6,6 +6,7 @@ from django.test import Client
 from api_keys import core
 from tenants.actors import Actor
 from tenants.models import Membership
+from tests.factories import ApiKeyFactory
 
 
 def sign_in(client: Client, user) -> Client:
@@ -21,13 +22,15 @@ def actor_for(user) -> Actor:
 
 
 def key_actor(tenant, **options) -> Actor:
-    """An Actor exactly as /mcp builds it for a freshly minted key (options: see make_api_key)."""
-    from tests.stores.factories import make_api_key
-
-    _key, raw = make_api_key(tenant, **options)
-    return core.authenticate(raw)
+    """An Actor exactly as /mcp builds it for a freshly minted key. `options` are ApiKeyFactory's:
+    scope, stores_admin, toolsets, stores=[...] (limits the key), default_store, ..."""
+    return core.authenticate(ApiKeyFactory(tenant=tenant, **options).raw)
 
 
 def run(service, **kwargs):
     """Call an async service from a sync test, so its database work joins the test's transaction."""
     return async_to_sync(service)(**kwargs)
+
+
+# A date range wide enough for every demo order the sandbox makes (orders_list filters on dates).
+WIDE = {"search_start_date": "2000-01-01", "search_end_date": "2100-01-01"}

@@ -13,7 +13,6 @@ from asgiref.sync import sync_to_async
 from kernel import tracing
 from kernel.errors import UpstreamAuthFailed
 from sandbox.models import SandboxStore
-from sandbox.provisioning import provision_sandbox_store
 from stores.breaker import CircuitBreaker
 from stores.client import OrderDeskClient
 from stores.decoding import as_int
@@ -23,10 +22,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sandbox(live_server, settings, acme):
-    settings.SANDBOX_BASE_URL = live_server.url + "/sandbox/api/v2"
-    store = provision_sandbox_store(tenant=acme, orders=12, seed=3)
-    return store, store.credentials()
+def paced_sandbox(sandbox):
+    """The live sandbox with its rate-limit bucket on, as OrderDesk has it: these tests are about pacing
+    and retries. Returns the store and its credentials."""
+    set_sandbox(sandbox, rate_limit_enabled=True)
+    return sandbox, sandbox.credentials()
 
 
 @pytest.fixture
@@ -41,8 +41,8 @@ def set_sandbox(store, **fields) -> None:
     SandboxStore.objects.filter(store=store).update(**fields)
 
 
-async def test_it_tests_the_connection_and_lists_orders(sandbox, client):
-    _, creds = sandbox
+async def test_it_tests_the_connection_and_lists_orders(paced_sandbox, client):
+    _, creds = paced_sandbox
 
     with tracing.recording() as recorder:
         hello = await client.get(creds, "/test")
@@ -57,8 +57,8 @@ async def test_it_tests_the_connection_and_lists_orders(sandbox, client):
     assert creds.api_key not in json.dumps([dataclasses.asdict(s) for s in recorder.spans], default=str)
 
 
-async def test_it_waits_out_a_429_from_an_exhausted_sandbox_bucket(sandbox, client):
-    store, creds = sandbox
+async def test_it_waits_out_a_429_from_an_exhausted_sandbox_bucket(paced_sandbox, client):
+    store, creds = paced_sandbox
     # Deeply empty (another client's burst): about 2 s until the next token, so the first attempt
     # surely meets the 429 however slowly the live server starts.
     await sync_to_async(set_sandbox)(store, bucket_tokens=-5.0, bucket_updated_at=time.time())
@@ -71,8 +71,8 @@ async def test_it_waits_out_a_429_from_an_exhausted_sandbox_bucket(sandbox, clie
     assert recorder.spans[0].tokens_remaining == 0
 
 
-async def test_it_paces_a_burst_so_the_sandbox_never_answers_429(sandbox, client):
-    _, creds = sandbox
+async def test_it_paces_a_burst_so_the_sandbox_never_answers_429(paced_sandbox, client):
+    _, creds = paced_sandbox
 
     with tracing.recording() as recorder:
         pages = await asyncio.gather(
@@ -84,8 +84,8 @@ async def test_it_paces_a_burst_so_the_sandbox_never_answers_429(sandbox, client
     assert {s.status for s in recorder.spans} == {200}
 
 
-async def test_it_retries_a_read_the_sandbox_fails_with_503(sandbox, client):
-    store, creds = sandbox
+async def test_it_retries_a_read_the_sandbox_fails_with_503(paced_sandbox, client):
+    store, creds = paced_sandbox
     await sync_to_async(set_sandbox)(store, fault_script=["503", "ok"])
 
     with tracing.recording() as recorder:
@@ -94,8 +94,8 @@ async def test_it_retries_a_read_the_sandbox_fails_with_503(sandbox, client):
     assert [(s.status, s.retry_reason) for s in recorder.spans] == [(503, "503"), (200, "")]
 
 
-async def test_it_reports_a_wrong_key_as_rejected_credentials(sandbox, client):
-    _, creds = sandbox
+async def test_it_reports_a_wrong_key_as_rejected_credentials(paced_sandbox, client):
+    _, creds = paced_sandbox
     wrong = dataclasses.replace(creds, api_key="not-the-key-0000")
 
     with pytest.raises(UpstreamAuthFailed) as caught:

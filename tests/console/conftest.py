@@ -2,7 +2,6 @@ import pytest
 
 from mcp_bridge import console_runs
 from tests.console import fake_operations
-from tests.factories import StoreFactory
 
 
 @pytest.fixture
@@ -13,13 +12,3 @@ def fake_registry(monkeypatch):
     fake_operations.Gate.halfway = fake_operations.Gate.release = None
     yield registry
     fake_operations.WRITES.clear()
-
-
-@pytest.fixture
-def acme_store(acme):
-    return StoreFactory(tenant=acme, name="Main street")
-
-
-@pytest.fixture
-def acme_sandbox(acme):
-    return StoreFactory(tenant=acme, name="Acme sandbox", is_sandbox=True)

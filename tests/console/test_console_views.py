@@ -1,7 +1,6 @@
 import json
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertTemplateNotUsed, assertTemplateUsed
 
@@ -42,7 +41,7 @@ def test_it_shows_the_form_of_an_operation(client, alice, acme_store):
     assert response.status_code == 200
     body = response.content.decode()
     assert 'name="title"' in body and "A title to echo back." in body and "(required)" in body
-    assert f'<option value="{acme_store.pk}">Main street</option>' in body
+    assert f'<option value="{acme_store.pk}">Acme Main</option>' in body
     assert f'hx-post="{run_url("orders_echo")}"' in body and f'action="{run_url("orders_echo")}"' in body
     assert "<html" in body
 
@@ -65,11 +64,11 @@ def test_it_runs_an_operation_and_records_a_console_trace(client, alice, acme_st
     assert response.status_code == 200
     trace = Trace.objects.get()
     assert trace.source == TraceSource.CONSOLE and trace.outcome == "ok"
-    assert trace.operation == "orders_echo" and trace.store_name == "Main street"
+    assert trace.operation == "orders_echo" and trace.store_name == "Acme Main"
     assert trace.actor_user == alice and trace.upstream_calls == 1
     assert trace.request_id == response["X-Request-ID"]
     body = response.content.decode()
-    assert "&quot;store_name&quot;: &quot;Main street&quot;" in body
+    assert "&quot;store_name&quot;: &quot;Acme Main&quot;" in body
     assert "1 upstream call " in body and reverse("mcp_bridge:trace-detail", args=[trace.pk]) in body
 
 
@@ -152,8 +151,8 @@ def test_it_lets_an_operator_run_a_write(client, bob):
     assert Trace.objects.get().after == {"id": "1001", "note": "packed"}
 
 
-def test_it_enforces_csrf_on_runs(alice):
-    client = sign_in(Client(enforce_csrf_checks=True), alice)
+def test_it_enforces_csrf_on_runs(alice, csrf_client):
+    client = sign_in(csrf_client, alice)
     assert client.post(run_url("orders_echo"), {"title": "Hi", "color": "red"}).status_code == 403
     assert not Trace.objects.exists()
     page = client.get(op_url("orders_echo"))

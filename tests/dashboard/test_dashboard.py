@@ -7,6 +7,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertTemplateUsed
 
 from mcp_bridge import selectors
+from stores.models import Store
 from tests.helpers import sign_in
 from tests.traces.factories import TraceFactory
 
@@ -46,6 +47,7 @@ def test_it_computes_percentiles():
 
 
 def test_it_shows_stores_recent_traces_and_charts(client, alice, acme, acme_sandbox, acme_store):
+    Store.objects.filter(pk=acme_store.pk).update(last_test_ok=False, last_test_message="401")
     start = (timezone.now() - timedelta(hours=1)).replace(minute=30, second=0)  # all in one hour
     for i in range(12):
         TraceFactory(tenant=acme, operation=f"op_{i:02d}", started_at=start + timedelta(seconds=i))
@@ -54,7 +56,7 @@ def test_it_shows_stores_recent_traces_and_charts(client, alice, acme, acme_sand
     body = response.content.decode()
     assert response.status_code == 200
     assert 'Acme sandbox</a> <span class="badge">sandbox</span>' in body
-    assert "Main street" in body and "test failed" in body
+    assert "Acme Main" in body and "test failed" in body
     recent = body.split('id="dashboard-recent-rows"')[1].split("</tbody>")[0]
     assert recent.count("<tr ") == 10 and "op_err" in recent and "op_00" not in recent
     hour = start.strftime("%H:00")

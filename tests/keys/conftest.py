@@ -1,22 +1,17 @@
 import pytest
 
 from api_keys import services
-from tests.factories import StoreFactory
 from tests.helpers import actor_for
 
 
 @pytest.fixture
-def store_factory(db):
-    return StoreFactory
+def create_key(db):
+    """Create a key through the key service, as `owner` would on /keys/: returns (ApiKey, raw key).
+    The key service is what these tests are about; elsewhere ApiKeyFactory makes the rows."""
 
-
-@pytest.fixture
-def make_key(db):
-    """Create a key through the service, as its tenant's owner would: returns (ApiKey, raw key)."""
-
-    def make(owner, **overrides):
+    def create(owner, **overrides):
         actor = actor_for(owner)
         arguments = {"name": "agent", "scope": "read"} | overrides
         return services.key_create(tenant=actor.tenant, actor=actor, **arguments)
 
-    return make
+    return create

@@ -44,8 +44,8 @@ def test_it_mints_a_256_bit_key_in_the_pinned_format():
     assert secret not in minted.secret_hash
 
 
-def test_it_authenticates_a_valid_key(alice, acme, make_key):
-    key, raw = make_key(alice, scope="read_write", stores_admin=True, toolsets=["orders"])
+def test_it_authenticates_a_valid_key(alice, acme, create_key):
+    key, raw = create_key(alice, scope="read_write", stores_admin=True, toolsets=["orders"])
     actor = core.authenticate(raw)
     assert actor is not None
     assert actor.tenant == acme
@@ -56,8 +56,8 @@ def test_it_authenticates_a_valid_key(alice, acme, make_key):
     assert actor.allowed_store_ids is None
 
 
-def test_it_grants_only_read_to_a_read_key(alice, make_key):
-    _, raw = make_key(alice, scope="read")
+def test_it_grants_only_read_to_a_read_key(alice, create_key):
+    _, raw = create_key(alice, scope="read")
     assert {p.value for p in core.authenticate(raw).permissions} == {"read"}
 
 
@@ -75,63 +75,63 @@ def test_it_refuses_an_unknown_key_id_without_bcrypt(db, bcrypt_calls):
     assert bcrypt_calls == []
 
 
-def test_it_refuses_a_wrong_secret(alice, make_key):
-    _, raw = make_key(alice)
+def test_it_refuses_a_wrong_secret(alice, create_key):
+    _, raw = create_key(alice)
     assert core.authenticate(wrong_secret(raw)) is None
 
 
-def test_it_refuses_a_wrong_secret_even_after_a_cached_success(alice, make_key):
-    _, raw = make_key(alice)
+def test_it_refuses_a_wrong_secret_even_after_a_cached_success(alice, create_key):
+    _, raw = create_key(alice)
     assert core.authenticate(raw) is not None
     assert core.authenticate(wrong_secret(raw)) is None
 
 
-def test_it_runs_bcrypt_only_on_a_cache_miss(alice, make_key, bcrypt_calls):
-    key, raw = make_key(alice)
+def test_it_runs_bcrypt_only_on_a_cache_miss(alice, create_key, bcrypt_calls):
+    key, raw = create_key(alice)
     for _ in range(5):
         assert core.authenticate(raw) is not None
     assert bcrypt_calls == [key.pk]
 
 
-def test_it_runs_bcrypt_again_once_the_cached_verification_expires(alice, make_key, bcrypt_calls, settings):
+def test_it_runs_bcrypt_again_once_the_cached_verification_expires(alice, create_key, bcrypt_calls, settings):
     settings.API_KEY_VERIFY_CACHE_SECONDS = 0
-    _, raw = make_key(alice)
+    _, raw = create_key(alice)
     core.authenticate(raw)
     core.authenticate(raw)
     assert len(bcrypt_calls) == 2
 
 
-def test_it_refuses_a_revoked_key_on_the_very_next_call(alice, acme, make_key, bcrypt_calls):
-    key, raw = make_key(alice)
+def test_it_refuses_a_revoked_key_on_the_very_next_call(alice, acme, create_key, bcrypt_calls):
+    key, raw = create_key(alice)
     assert core.authenticate(raw) is not None  # now cached as verified
     services.key_revoke(tenant=acme, actor=actor_for(alice), key_id=key.pk)
     assert core.authenticate(raw) is None
 
 
-def test_it_refuses_a_key_revoked_behind_its_back(alice, make_key):
+def test_it_refuses_a_key_revoked_behind_its_back(alice, create_key):
     # Another process revoked it: this process's cache was never told, and must not matter.
-    key, raw = make_key(alice)
+    key, raw = create_key(alice)
     assert core.authenticate(raw) is not None
     ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
     assert core.authenticate(raw) is None
 
 
-def test_it_refuses_an_expired_key(alice, make_key):
-    key, raw = make_key(alice, expires_at=timezone.now() + dt.timedelta(days=1))
+def test_it_refuses_an_expired_key(alice, create_key):
+    key, raw = create_key(alice, expires_at=timezone.now() + dt.timedelta(days=1))
     assert core.authenticate(raw) is not None
     ApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert core.authenticate(raw) is None
 
 
-def test_it_limits_the_actor_to_the_keys_stores(alice, acme, make_key, store_factory):
+def test_it_limits_the_actor_to_the_keys_stores(alice, acme, create_key, store_factory):
     first, second, _third = (store_factory(tenant=acme) for _ in range(3))
-    _, raw = make_key(alice, all_stores=False, store_ids=[first.pk, second.pk])
+    _, raw = create_key(alice, all_stores=False, store_ids=[first.pk, second.pk])
     actor = core.authenticate(raw)
     assert actor.allowed_store_ids == frozenset({first.pk, second.pk})
 
 
-def test_it_records_last_use_at_most_once_a_minute(alice, make_key):
-    key, raw = make_key(alice)
+def test_it_records_last_use_at_most_once_a_minute(alice, create_key):
+    key, raw = create_key(alice)
     core.authenticate(raw)
     key.refresh_from_db()
     first_use = key.last_used_at
@@ -141,14 +141,14 @@ def test_it_records_last_use_at_most_once_a_minute(alice, make_key):
     assert key.last_used_at == first_use
 
 
-def test_it_refuses_a_key_whose_hash_is_damaged(alice, make_key):
-    key, raw = make_key(alice)
+def test_it_refuses_a_key_whose_hash_is_damaged(alice, create_key):
+    key, raw = create_key(alice)
     ApiKey.objects.filter(pk=key.pk).update(secret_hash="not a bcrypt hash")
     assert core.authenticate(raw) is None
 
 
-def test_it_does_not_keep_the_secret_in_the_verification_cache(alice, make_key):
-    key, raw = make_key(alice)
+def test_it_does_not_keep_the_secret_in_the_verification_cache(alice, create_key):
+    key, raw = create_key(alice)
     core.authenticate(raw)
     secret = core.parse(raw)[1]
     assert secret.encode() not in core._verified[key.pk].secret_digest
@@ -156,11 +156,11 @@ def test_it_does_not_keep_the_secret_in_the_verification_cache(alice, make_key):
 
 
 async def test_it_authenticates_asynchronously_with_the_same_rules(
-    transactional_db, alice, make_key, bcrypt_calls
+    transactional_db, alice, create_key, bcrypt_calls
 ):
     from asgiref.sync import sync_to_async
 
-    key, raw = await sync_to_async(make_key)(alice)
+    key, raw = await sync_to_async(create_key)(alice)
     actor = await core.aauthenticate(raw)
     assert actor is not None and actor.api_key.pk == key.pk
     assert await core.aauthenticate(raw) is not None
@@ -171,11 +171,11 @@ async def test_it_authenticates_asynchronously_with_the_same_rules(
     assert await core.aauthenticate("odk_nope") is None
 
 
-async def test_it_limits_stores_asynchronously(transactional_db, alice, acme, make_key, store_factory):
+async def test_it_limits_stores_asynchronously(transactional_db, alice, acme, create_key, store_factory):
     from asgiref.sync import sync_to_async
 
     store = await sync_to_async(store_factory)(tenant=acme)
     await sync_to_async(store_factory)(tenant=acme)
-    _, raw = await sync_to_async(make_key)(alice, all_stores=False, store_ids=[store.pk])
+    _, raw = await sync_to_async(create_key)(alice, all_stores=False, store_ids=[store.pk])
     actor = await core.aauthenticate(raw)
     assert actor.allowed_store_ids == frozenset({store.pk})

@@ -10,14 +10,8 @@ from tenants.models import AuditEvent
 from tests.helpers import actor_for
 
 
-def create(user, **overrides):
-    actor = actor_for(user)
-    arguments = {"name": "agent", "scope": "read"} | overrides
-    return services.key_create(tenant=actor.tenant, actor=actor, **arguments)
-
-
-def test_it_creates_a_key_and_returns_the_raw_value_once(alice):
-    key, raw = create(alice, name="  Claude  ", scope="read_write")
+def test_it_creates_a_key_and_returns_the_raw_value_once(alice, create_key):
+    key, raw = create_key(alice, name="  Claude  ", scope="read_write")
     assert raw.startswith(f"odk_{key.pk}_")
     assert core.parse(raw) == (key.pk, raw.split("_", 2)[2])
     key.refresh_from_db()
@@ -29,10 +23,10 @@ def test_it_creates_a_key_and_returns_the_raw_value_once(alice):
     assert key.all_stores and key.toolsets == [] and key.expires_at is None and key.calls_per_minute is None
 
 
-def test_it_stores_every_option(alice, acme, store_factory):
+def test_it_stores_every_option(alice, acme, store_factory, create_key):
     one, _two = store_factory(tenant=acme), store_factory(tenant=acme)
     expiry = timezone.now() + dt.timedelta(days=3)
-    key, _ = create(
+    key, _ = create_key(
         alice,
         stores_admin=True,
         all_stores=False,
@@ -51,9 +45,9 @@ def test_it_stores_every_option(alice, acme, store_factory):
 
 
 @pytest.mark.parametrize("persona", ["bob", "vera"])
-def test_it_refuses_non_owners(persona, request):
+def test_it_refuses_non_owners(persona, request, create_key):
     with pytest.raises(Forbidden):
-        create(request.getfixturevalue(persona))
+        create_key(request.getfixturevalue(persona))
     assert not ApiKey.objects.exists()
 
 
@@ -77,35 +71,37 @@ def test_it_refuses_an_owner_acting_on_another_tenant(alice, globex):
         ({"calls_per_minute": 10_001}, "calls_per_minute"),
     ],
 )
-def test_it_names_the_bad_field(alice, overrides, field):
+def test_it_names_the_bad_field(alice, overrides, field, create_key):
     with pytest.raises(InvalidInput) as caught:
-        create(alice, **overrides)
+        create_key(alice, **overrides)
     assert caught.value.field == field
     assert not ApiKey.objects.exists()
 
 
-def test_it_accepts_the_bounds_of_calls_per_minute(alice):
-    assert create(alice, calls_per_minute=1)[0].calls_per_minute == 1
-    assert create(alice, calls_per_minute=10_000)[0].calls_per_minute == 10_000
+def test_it_accepts_the_bounds_of_calls_per_minute(alice, create_key):
+    assert create_key(alice, calls_per_minute=1)[0].calls_per_minute == 1
+    assert create_key(alice, calls_per_minute=10_000)[0].calls_per_minute == 10_000
 
 
-def test_it_rejects_another_tenants_store(alice, globex, store_factory):
+def test_it_rejects_another_tenants_store(alice, globex, store_factory, create_key):
     foreign = store_factory(tenant=globex)
     with pytest.raises(InvalidInput) as caught:
-        create(alice, all_stores=False, store_ids=[foreign.pk])
+        create_key(alice, all_stores=False, store_ids=[foreign.pk])
     assert caught.value.field == "store_ids"
     assert str(foreign.pk) in str(caught.value)
     assert foreign.name not in str(caught.value)  # nothing about the other tenant's store leaks
 
 
-def test_it_ignores_store_ids_when_all_stores_are_allowed(alice, acme, store_factory):
-    key, _ = create(alice, all_stores=True, store_ids=[store_factory(tenant=acme).pk])
+def test_it_ignores_store_ids_when_all_stores_are_allowed(alice, acme, store_factory, create_key):
+    key, _ = create_key(alice, all_stores=True, store_ids=[store_factory(tenant=acme).pk])
     assert key.all_stores and not key.stores.exists()
 
 
-def test_it_audits_creation_without_the_secret(alice, acme, store_factory):
+def test_it_audits_creation_without_the_secret(alice, acme, store_factory, create_key):
     store = store_factory(tenant=acme, name="Main")
-    key, raw = create(alice, all_stores=False, store_ids=[store.pk], toolsets=["orders"], scope="read_write")
+    key, raw = create_key(
+        alice, all_stores=False, store_ids=[store.pk], toolsets=["orders"], scope="read_write"
+    )
     event = AuditEvent.objects.get(action="key.created")
     assert event.tenant == acme and event.actor_user == alice and event.target_id == key.pk
     assert event.detail["scope"] == "read_write"
@@ -117,10 +113,10 @@ def test_it_audits_creation_without_the_secret(alice, acme, store_factory):
 
 
 def test_it_emails_the_owners_when_a_key_is_created(
-    alice, acme, mailoutbox, django_capture_on_commit_callbacks
+    alice, acme, mailoutbox, django_capture_on_commit_callbacks, create_key
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        key, raw = create(alice, name="Nightly sync")
+        key, raw = create_key(alice, name="Nightly sync")
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["alice@acme.test"]
     assert "Nightly sync" in mailoutbox[0].subject
@@ -128,8 +124,8 @@ def test_it_emails_the_owners_when_a_key_is_created(
     assert raw.split("_", 2)[2] not in mailoutbox[0].body
 
 
-def test_it_revokes_a_key_and_audits_it(alice, acme):
-    key, raw = create(alice)
+def test_it_revokes_a_key_and_audits_it(alice, acme, create_key):
+    key, raw = create_key(alice)
     assert core.authenticate(raw) is not None
     revoked = services.key_revoke(tenant=acme, actor=actor_for(alice), key_id=key.pk)
     assert revoked.revoked_at is not None
@@ -138,36 +134,36 @@ def test_it_revokes_a_key_and_audits_it(alice, acme):
     assert event.target_id == key.pk and event.actor_user == alice
 
 
-def test_it_revokes_only_once(alice, acme):
-    key, _ = create(alice)
+def test_it_revokes_only_once(alice, acme, create_key):
+    key, _ = create_key(alice)
     first = services.key_revoke(tenant=acme, actor=actor_for(alice), key_id=key.pk).revoked_at
     second = services.key_revoke(tenant=acme, actor=actor_for(alice), key_id=key.pk).revoked_at
     assert first == second
     assert AuditEvent.objects.filter(action="key.revoked").count() == 1
 
 
-def test_it_hides_another_tenants_key_from_revocation(alice, charlie, globex):
-    key, raw = create(alice)
+def test_it_hides_another_tenants_key_from_revocation(alice, charlie, globex, create_key):
+    key, raw = create_key(alice)
     with pytest.raises(NotFound):
         services.key_revoke(tenant=globex, actor=actor_for(charlie), key_id=key.pk)
     assert core.authenticate(raw) is not None
 
 
-def test_it_refuses_revocation_by_an_operator(alice, bob, acme):
-    key, _ = create(alice)
+def test_it_refuses_revocation_by_an_operator(alice, bob, acme, create_key):
+    key, _ = create_key(alice)
     with pytest.raises(Forbidden):
         services.key_revoke(tenant=acme, actor=actor_for(bob), key_id=key.pk)
     key.refresh_from_db()
     assert key.revoked_at is None
 
 
-def test_it_lists_only_the_tenants_keys_with_their_status(alice, charlie, acme):
-    create(alice, name="active")
-    expired, _ = create(alice, name="expired")
+def test_it_lists_only_the_tenants_keys_with_their_status(alice, charlie, acme, create_key):
+    create_key(alice, name="active")
+    expired, _ = create_key(alice, name="expired")
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    revoked, _ = create(alice, name="revoked")
+    revoked, _ = create_key(alice, name="revoked")
     services.key_revoke(tenant=acme, actor=actor_for(alice), key_id=revoked.pk)
-    create(charlie, name="globex key")
+    create_key(charlie, name="globex key")
     statuses = {k.name: k.status for k in selectors.keys_for(acme, actor_for(alice))}
     assert statuses == {"active": "active", "expired": "expired", "revoked": "revoked"}
 

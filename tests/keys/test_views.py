@@ -2,7 +2,6 @@ import datetime as dt
 
 import pytest
 from django.middleware.csrf import get_token
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
@@ -23,8 +22,8 @@ def form_data(**overrides):
     return {"name": "Claude", "scope": "read", "store_access": "all"} | overrides
 
 
-def test_it_shows_the_page_to_owners(owner, alice, make_key):
-    key, raw = make_key(alice, name="Nightly export")
+def test_it_shows_the_page_to_owners(owner, alice, create_key):
+    key, raw = create_key(alice, name="Nightly export")
     response = owner.get(reverse("keys:list"))
     assertContains(response, "Create a key")
     assertContains(response, "Nightly export")
@@ -141,8 +140,8 @@ def test_it_rejects_another_tenants_store(owner, globex, store_factory):
     assertNotContains(response, foreign.name)
 
 
-def test_it_asks_before_revoking(owner, alice, make_key):
-    key, _ = make_key(alice)
+def test_it_asks_before_revoking(owner, alice, create_key):
+    key, _ = create_key(alice)
     response = owner.get(reverse("keys:revoke", args=[key.pk]), headers=HTMX)
     assertTemplateUsed(response, "key-revoke-confirm")
     assertContains(response, "cannot be undone")
@@ -153,8 +152,8 @@ def test_it_asks_before_revoking(owner, alice, make_key):
     assertContains(full_page, "cannot be undone")
 
 
-def test_it_revokes_and_swaps_the_row(owner, alice, make_key):
-    key, raw = make_key(alice)
+def test_it_revokes_and_swaps_the_row(owner, alice, create_key):
+    key, raw = create_key(alice)
     assert core.authenticate(raw) is not None
     response = owner.post(reverse("keys:revoke", args=[key.pk]), headers=HTMX)
     assertTemplateUsed(response, "key-row")
@@ -163,23 +162,23 @@ def test_it_revokes_and_swaps_the_row(owner, alice, make_key):
     assert core.authenticate(raw) is None
 
 
-def test_it_redirects_after_revoking_without_javascript(owner, alice, make_key):
-    key, _ = make_key(alice)
+def test_it_redirects_after_revoking_without_javascript(owner, alice, create_key):
+    key, _ = create_key(alice)
     response = owner.post(reverse("keys:revoke", args=[key.pk]))
     assert response.status_code == 302 and response.url == reverse("keys:list")
     key.refresh_from_db()
     assert key.revoked_at is not None
 
 
-def test_it_renders_one_row_for_cancel(owner, alice, make_key):
-    key, _ = make_key(alice, name="Keep me")
+def test_it_renders_one_row_for_cancel(owner, alice, create_key):
+    key, _ = create_key(alice, name="Keep me")
     response = owner.get(reverse("keys:row", args=[key.pk]), headers=HTMX)
     assertTemplateUsed(response, "key-row")
     assertContains(response, "Keep me")
 
 
-def test_it_hides_acmes_keys_from_charlie(client, alice, charlie, make_key):
-    key, raw = make_key(alice, name="Acme agent")
+def test_it_hides_acmes_keys_from_charlie(client, alice, charlie, create_key):
+    key, raw = create_key(alice, name="Acme agent")
     sign_in(client, charlie)
     assertNotContains(client.get(reverse("keys:list")), "Acme agent")
     assert client.get(reverse("keys:revoke", args=[key.pk])).status_code == 404
@@ -189,24 +188,24 @@ def test_it_hides_acmes_keys_from_charlie(client, alice, charlie, make_key):
     assert core.authenticate(raw) is not None
 
 
-def _csrf_client(user):
-    client = Client(enforce_csrf_checks=True)
-    sign_in(client, user)
-    page = client.get(reverse("keys:list"))
-    return client, get_token(page.wsgi_request)
+def csrf_token(client) -> str:
+    """The token the keys page hands the signed-in client."""
+    return get_token(client.get(reverse("keys:list")).wsgi_request)
 
 
-def test_it_enforces_csrf_on_create(alice):
-    client, token = _csrf_client(alice)
+def test_it_enforces_csrf_on_create(alice, csrf_client):
+    client = sign_in(csrf_client, alice)
+    token = csrf_token(client)
     assert client.post(reverse("keys:create"), form_data()).status_code == 403
     assert not ApiKey.objects.exists()
     response = client.post(reverse("keys:create"), form_data(), headers=HTMX | {"X-CSRFToken": token})
     assert response.status_code == 200 and ApiKey.objects.count() == 1
 
 
-def test_it_enforces_csrf_on_revoke(alice, make_key):
-    key, _ = make_key(alice)
-    client, token = _csrf_client(alice)
+def test_it_enforces_csrf_on_revoke(alice, create_key, csrf_client):
+    key, _ = create_key(alice)
+    client = sign_in(csrf_client, alice)
+    token = csrf_token(client)
     assert client.post(reverse("keys:revoke", args=[key.pk]), headers=HTMX).status_code == 403
     key.refresh_from_db()
     assert key.revoked_at is None

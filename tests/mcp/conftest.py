@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import datetime
 
 import httpx2
 import pytest
@@ -17,12 +16,10 @@ from asgiref.sync import sync_to_async
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from api_keys.core import mint
-from api_keys.models import ApiKey
 from mcp_bridge.server import mcp_http_app
 from orderdesk_admin.asgi import application
-from stores.models import Store
 from tenants.models import Tenant
+from tests.factories import ApiKeyFactory
 from tests.mcp import fake_ops
 
 BASE = "http://127.0.0.1:8000"
@@ -42,39 +39,13 @@ def acme_db(committed, acme):
 
 @pytest.fixture
 def make_key(committed):
-    """Create an API key row directly (the key service has its own tests); `await` it for the raw key."""
+    """An API key row (ApiKeyFactory; the key service has its own tests): `await make_key(tenant, ...)`
+    gives the raw key. `admin` is the stores:admin scope; other options are ApiKeyFactory's (scope,
+    toolsets, stores, expires_at, revoked_at, calls_per_minute, name)."""
 
     @sync_to_async
-    def make(
-        tenant: Tenant,
-        *,
-        scope: str = "read",
-        admin: bool = False,
-        toolsets: tuple[str, ...] = (),
-        stores: list[Store] | None = None,
-        expires_at: datetime | None = None,
-        revoked_at: datetime | None = None,
-        calls_per_minute: int | None = None,
-        name: str = "agent",
-    ) -> str:
-        minted = mint()
-        key = ApiKey.objects.create(
-            id=minted.key_id,
-            tenant=tenant,
-            name=name,
-            prefix=minted.prefix,
-            secret_hash=minted.secret_hash,
-            scope=scope,
-            stores_admin=admin,
-            toolsets=list(toolsets),
-            all_stores=stores is None,
-            expires_at=expires_at,
-            revoked_at=revoked_at,
-            calls_per_minute=calls_per_minute,
-        )
-        if stores:
-            key.stores.set(stores)
-        return minted.raw
+    def make(tenant: Tenant, *, admin: bool = False, **options) -> str:
+        return ApiKeyFactory(tenant=tenant, stores_admin=admin, **options).raw
 
     return make
 

@@ -13,29 +13,12 @@ import pytest
 from mcp_bridge.server import mcp_http_app
 from operations.models import Span, Trace
 from operations.registry import REGISTRY
-from sandbox.models import SandboxStore
-from sandbox.provisioning import provision_sandbox_store
 from stores.breaker import CircuitBreaker
 from stores.client import OrderDeskClient, override_client
-from stores.governor import LocalGovernor
+from tests.helpers import WIDE
 from tests.mcp.conftest import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WIDE = {"search_start_date": "2000-01-01", "search_end_date": "2100-01-01"}
-
-
-@pytest.fixture
-def sandbox(live_server, settings, acme_db, monkeypatch):
-    monkeypatch.setattr(mcp_http_app.server, "registry", REGISTRY)
-    settings.SANDBOX_BASE_URL = live_server.url + "/sandbox/api/v2"
-    store = provision_sandbox_store(tenant=acme_db, orders=12, seed=11)
-    SandboxStore.objects.filter(store=store).update(rate_limit_enabled=False)
-    client = OrderDeskClient(
-        governor=LocalGovernor(capacity=100_000, refill_per_second=100_000), breaker=CircuitBreaker()
-    )
-    with override_client(client):
-        yield store
 
 
 class Agent:

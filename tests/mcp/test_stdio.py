@@ -23,7 +23,6 @@ from api_keys.models import ApiKey
 from operations.models import Trace
 from tenants.audit import Action
 from tenants.models import AuditEvent
-from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,13 +59,8 @@ def assert_only_json_rpc(stdout_copy: Path) -> list[dict]:
     return messages
 
 
-@pytest.fixture
-def main(acme_db):
-    return StoreFactory(tenant=acme_db, name="Main")
-
-
 async def test_it_serves_the_keys_tools_over_stdio_with_only_json_rpc_on_stdout(
-    acme_db, main, make_key, tmp_path
+    acme_db, acme_store, make_key, tmp_path
 ):
     raw = await make_key(acme_db, scope="read")
     copy = tmp_path / "stdout.jsonl"
@@ -78,7 +72,7 @@ async def test_it_serves_the_keys_tools_over_stdio_with_only_json_rpc_on_stdout(
         )
     names = {tool.name for tool in client_tools.tools}
     assert {"stores_list", "stores_get"} <= names and "stores_register" not in names
-    assert [s["name"] for s in result.structured_content["stores"]] == ["Main"]
+    assert [s["name"] for s in result.structured_content["stores"]] == ["Acme Main"]
     assert refused.is_error and refused.content[0].text == "Unknown tool: stores_register"
     assert_only_json_rpc(copy)
     traces = [t async for t in Trace.objects.order_by("started_at")]

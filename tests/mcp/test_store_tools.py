@@ -18,7 +18,6 @@ from stores.client import OrderDeskClient, override_client
 from stores.models import Store
 from tenants.audit import Action
 from tenants.models import AuditEvent
-from tests.factories import StoreFactory
 from tests.mcp.conftest import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,21 +62,6 @@ def orderdesk(monkeypatch):
     client = OrderDeskClient(transport=httpx.MockTransport(double), sleep=no_sleep, breaker=CircuitBreaker())
     with override_client(client):
         yield double
-
-
-@pytest.fixture
-def main(acme_db):
-    return StoreFactory(tenant=acme_db, name="Main", orderdesk_store_id="11")
-
-
-@pytest.fixture
-def outlet(acme_db):
-    return StoreFactory(tenant=acme_db, name="Outlet", orderdesk_store_id="12")
-
-
-@pytest.fixture
-def rival(committed, globex):
-    return StoreFactory(tenant=globex, name="Globex Shop", orderdesk_store_id="99")
 
 
 async def listed(client) -> dict:
@@ -132,18 +116,18 @@ async def test_it_registers_a_store_with_a_stores_admin_key(acme_db, make_key, o
     assert "od-key-wholesale-1" not in str(trace.arguments)
 
 
-async def test_it_lists_only_the_callers_stores(acme_db, main, rival, make_key, orderdesk, mode):
+async def test_it_lists_only_the_callers_stores(acme_db, acme_store, globex_store, make_key, orderdesk, mode):
     async with connect(await make_key(acme_db), mode) as client:
         result = await client.call_tool("stores_list", {})
-    assert [s["name"] for s in result.structured_content["stores"]] == ["Main"]
+    assert [s["name"] for s in result.structured_content["stores"]] == ["Acme Main"]
     assert orderdesk.requests == []
 
 
 @pytest.mark.parametrize("by", ["id", "name", "orderdesk id"])
 async def test_it_answers_not_found_for_another_tenants_store_without_calling_orderdesk(
-    acme_db, main, rival, make_key, orderdesk, mode, by
+    acme_db, acme_store, globex_store, make_key, orderdesk, mode, by
 ):
-    ref = {"id": str(rival.pk), "name": "Globex Shop", "orderdesk id": "99"}[by]
+    ref = {"id": str(globex_store.pk), "name": "Globex Shop", "orderdesk id": "77"}[by]
     async with connect(await make_key(acme_db, scope="read_write"), mode) as client:
         result = await client.call_tool("stores_get", {"store": ref})
     assert result.is_error is True
@@ -159,17 +143,17 @@ async def test_it_answers_not_found_for_another_tenants_store_without_calling_or
     )
 
 
-async def test_it_keeps_a_key_to_its_allowed_stores(acme_db, main, outlet, make_key, orderdesk):
-    async with connect(await make_key(acme_db, stores=[main])) as client:
+async def test_it_keeps_a_key_to_its_allowed_stores(acme_db, acme_store, acme_outlet, make_key, orderdesk):
+    async with connect(await make_key(acme_db, stores=[acme_store])) as client:
         listed_stores = await client.call_tool("stores_list", {})
-        other = await client.call_tool("stores_get", {"store": "Outlet"})
-    assert [s["name"] for s in listed_stores.structured_content["stores"]] == ["Main"]
-    assert other.is_error and other.content[0].text.startswith("No store 'Outlet'.")
+        other = await client.call_tool("stores_get", {"store": "Acme Outlet"})
+    assert [s["name"] for s in listed_stores.structured_content["stores"]] == ["Acme Main"]
+    assert other.is_error and other.content[0].text.startswith("No store 'Acme Outlet'.")
     assert orderdesk.requests == []
 
 
 async def test_it_gets_a_store_from_orderdesk_with_only_the_stores_own_credentials(
-    acme_db, main, make_key, orderdesk, mode
+    acme_db, acme_store, make_key, orderdesk, mode
 ):
     raw = await make_key(acme_db)
     async with connect(raw, mode) as client:
@@ -186,20 +170,20 @@ async def test_it_gets_a_store_from_orderdesk_with_only_the_stores_own_credentia
     assert request.headers["ORDERDESK-STORE-ID"] == "11"
     trace = await Trace.objects.aget(operation="stores_get")
     assert (trace.source, trace.outcome, trace.upstream_calls) == ("mcp", "ok", 1)
-    assert trace.actor_key_id == raw.split("_")[1] and trace.store_id == main.pk
+    assert trace.actor_key_id == raw.split("_")[1] and trace.store_id == acme_store.pk
 
 
 async def test_it_asks_which_store_when_several_fit_and_remembers_a_default(
-    acme_db, main, outlet, make_key, orderdesk, mode
+    acme_db, acme_store, acme_outlet, make_key, orderdesk, mode
 ):
     raw = await make_key(acme_db)
     async with connect(raw, mode) as client:
         ambiguous = await client.call_tool("stores_get", {})
-        chosen = await client.call_tool("stores_use", {"store": "Outlet"})
+        chosen = await client.call_tool("stores_use", {"store": "Acme Outlet"})
         defaulted = await client.call_tool("stores_get", {})
     assert ambiguous.is_error and "Several stores are available" in ambiguous.content[0].text
-    assert "'Main'" in ambiguous.content[0].text and "'Outlet'" in ambiguous.content[0].text
+    assert "'Acme Main'" in ambiguous.content[0].text and "'Acme Outlet'" in ambiguous.content[0].text
     assert chosen.structured_content["is_default"] is True
-    assert defaulted.structured_content["store"]["name"] == "Outlet"
+    assert defaulted.structured_content["store"]["name"] == "Acme Outlet"
     key = await sync_to_async(ApiKey.objects.get)(pk=raw.split("_")[1])
-    assert key.default_store_id == outlet.pk
+    assert key.default_store_id == acme_outlet.pk

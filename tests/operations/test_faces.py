@@ -9,28 +9,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from operations.models import Trace
-from stores.client import override_client
 from stores.models import Store
 from tenants.models import AuditEvent
-from tests.factories import StoreFactory
 from tests.helpers import sign_in
-from tests.orders.fake import FakeOrderDesk
 
 NEW_STORE = {"name": "Outlet", "orderdesk_store_id": "4242", "api_key": "outlet-key-12345678", "base_url": ""}
-
-
-@pytest.fixture
-def od():
-    fake = FakeOrderDesk()
-    with override_client(fake):
-        yield fake
-
-
-@pytest.fixture
-def acme_store(acme):
-    return StoreFactory(
-        tenant=acme, name="Acme Main", orderdesk_store_id="11", api_key="acme-secret-key-1234"
-    )
 
 
 def register_on_the_page(client, user):

@@ -4,12 +4,19 @@ It keeps orders, shipments, history and inventory, answers with OrderDesk's enve
 client's errors (UpstreamError(status=404) for unknown ids, status=400 for refusals, a 2xx "Shipment
 Not Added"), records every call, and lets a test change a record between two calls (`on_call`) or make
 the next call fail (`fail`).
+
+It follows the sandbox emulator wherever it answers at all (tests/orders/test_fake_contract.py runs
+the same cases on both): a PUT replaces the whole record and blanks what it leaves out, read-only
+fields come from the stored record, every write to an order moves its `date_updated`. It does not
+compute totals or e-mail counts. `add_order` and `add_product` seed records as a test wants them,
+with sample values, the way the emulator's demo data does.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +25,59 @@ from kernel.errors import UpstreamError
 
 FOLDERS = {1001: "New", 1002: "Prepared", 1003: "Shipped", 1004: "Closed", 1005: "Canceled"}
 BASE_TIME = datetime(2025, 3, 1, 12, 0, 0)
+# What a PUT cannot change: OrderDesk keeps (or computes) these whatever the body says.
+ORDER_READ_ONLY = (
+    "id", "folder_id", "date_added", "date_updated", "email_count", "order_shipments", "order_history",
+    "quantity_total", "weight_total", "product_total", "discount_total", "order_total",
+)  # fmt: skip
+INVENTORY_READ_ONLY = ("id", "date_added", "date_updated")
+SHIPMENT_READ_ONLY = ("id", "order_id", "date_added")
+NO_TRACKING = "n/a"  # several untracked parcels on one order are normal
+# A new record starts blank where its body says nothing (the documented defaults aside).
+NEW_ORDER = {
+    "email": "", "source_name": "Order Desk", "shipping": {}, "customer": {}, "checkout_data": [],
+    "order_metadata": [], "order_notes": [], "discount_list": [], "email_count": "1",
+}  # fmt: skip
+ITEM_DEFAULTS = {
+    "name": "", "code": "", "price": 0.0, "quantity": 1, "weight": 0.0, "delivery_type": "ship",
+    "variation_list": [], "metadata": [],
+}  # fmt: skip
+NEW_PRODUCT = {
+    "name": "", "code": "", "price": 0.0, "cost": 0.0, "weight": 0.0, "stock": 0, "update_source": "API",
+    "location": "", "metadata": [], "variation_list": [], "manufacturer_sku": None,
+}  # fmt: skip
+
+
+def blank(value: Any) -> Any:
+    """What a whole-record PUT leaves in a field it does not send: the empty value of its type."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return 0
+    if isinstance(value, list | dict):
+        return type(value)()
+    return ""
+
+
+def replaced(stored: dict[str, Any], body: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
+    """`body` as the whole new record: fields it leaves out are blanked, `keep` come from `stored`."""
+    record = {name: blank(value) for name, value in stored.items()}
+    record.update(body)
+    for name in keep:
+        if name in stored:
+            record[name] = stored[name]
+        else:
+            record.pop(name, None)
+    return record
+
+
+def rejected(what: str, message: str) -> UpstreamError:
+    """The client's error for OrderDesk's 400 answer."""
+    return UpstreamError(f"OrderDesk rejected {what} (HTTP 400): {message}", status=400)
+
+
+def tracking_key(number: Any) -> str:
+    return re.sub(r"\s", "", str(number or "")).upper()
 
 
 class FakeOrderDesk:
@@ -125,7 +185,37 @@ class FakeOrderDesk:
             raise UpstreamError("OrderDesk: Order Not Found (HTTP 404).", status=404)
         return self.orders[order_id]
 
+    def _touch(self, order: dict[str, Any]) -> None:
+        order["date_updated"] = self.stamp()
+
+    def _with_item_ids(
+        self, items: list[dict[str, Any]], existing: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Items with an id of this order keep it; the others are new items and get one."""
+        known = {item["id"] for item in existing}
+        return [item if item.get("id") in known else {**item, "id": str(next(self._ids))} for item in items]
+
+    def _item(self, body: dict[str, Any], item_id: str) -> dict[str, Any]:
+        """A whole order item: omitted fields take the documented defaults."""
+        return {**ITEM_DEFAULTS, **body, "id": item_id}
+
+    def _shipment(self, order: dict[str, Any], body: dict[str, Any], shipment_id: str) -> dict[str, Any]:
+        values = {k: v for k, v in body.items() if k not in SHIPMENT_READ_ONLY}
+        return {"id": shipment_id, "order_id": order["id"], "date_added": self.stamp(), **values}
+
+    def _duplicate(self, order: dict[str, Any], number: Any, excluding: str | None = None) -> bool:
+        if str(number).strip().lower() == NO_TRACKING:
+            return False
+        return any(
+            tracking_key(s["tracking_number"]) == tracking_key(number)
+            for s in order["order_shipments"]
+            if s["id"] != excluding
+        )
+
     # GET
+    def _get_test(self, rest, params):
+        return {"message": "Connection Successful", "current_date_time": self.stamp()}
+
     def _get_store(self, rest, params):
         return {"store": {"id": "11", "name": "Fake", "settings": {"timezone": "UTC"},
                           "folders": {str(k): v for k, v in FOLDERS.items()}}}  # fmt: skip
@@ -161,10 +251,7 @@ class FakeOrderDesk:
 
     def _get_inventory_items(self, rest, params):
         if rest:
-            item = self.inventory.get(int(rest[0]))
-            if item is None:
-                raise UpstreamError("OrderDesk: Inventory Item Not Found (HTTP 404).", status=404)
-            return {"records_returned": 1, "inventory_item": copy.deepcopy(item)}
+            return {"records_returned": 1, "inventory_item": copy.deepcopy(self._product(rest[0]))}
         rows = sorted(self.inventory.values(), key=lambda i: i["id"])
         if "code" in params:
             codes = set(str(params["code"]).split(","))
@@ -182,54 +269,70 @@ class FakeOrderDesk:
     # POST
     def _post_orders(self, rest, body):
         if not rest:
-            created = self.add_order(**{k: v for k, v in body.items() if k != "id"})
-            created["folder_id"] = body.get("folder_id", 1001)
-            return {"message": "Order Added", "order": copy.deepcopy(created)}
+            return {"message": "Order Added", "order": copy.deepcopy(self._create_order(body))}
         order = self._order(rest[0])
         if rest[1] == "order-history":
             order.setdefault("order_history", []).append(
                 {
-                    "source_name": body.get("source_name", "API"),
+                    "source_name": body.get("source_name") or "API",
                     "note": body["note"],
                     "date_added": self.stamp(),
                 }
             )
+            self._touch(order)
             return {"total_records": 1, "order": copy.deepcopy(order)}
         if rest[1] == "order-items":
-            item = {**body, "id": str(next(self._ids))}
+            item = self._item(body, str(next(self._ids)))
             order["order_items"].append(item)
-            order["date_updated"] = self.stamp()
+            self._touch(order)
             return {"message": "Order Item Added", "order_item": copy.deepcopy(item)}
         if rest[1] == "shipments":
             return self._add_shipment(order, body)
         raise AssertionError(path_error(rest))
 
+    def _create_order(self, body):
+        """As the emulator creates one: items and a name are required, the rest starts blank; the first
+        folder unless one is named; the one address given serves as both."""
+        if not body.get("order_items"):
+            raise rejected("POST /orders", "You must include some order_items")
+        folder_id = int(body.get("folder_id") or next(iter(FOLDERS)))
+        if folder_id not in FOLDERS:
+            raise rejected("POST /orders", f"Folder {folder_id} Not Found")
+        order_id, stamp = str(next(self._ids)), self.stamp()
+        order = {**NEW_ORDER, "source_id": order_id}
+        order.update({k: v for k, v in body.items() if k not in ORDER_READ_ONLY})
+        order["shipping"] = order["shipping"] or dict(order["customer"])
+        order["customer"] = order["customer"] or dict(order["shipping"])
+        order.update(id=order_id, folder_id=folder_id, date_added=body.get("date_added") or stamp)
+        order.update(date_updated=stamp, order_shipments=[])
+        order["order_items"] = [self._item(item, str(next(self._ids))) for item in body["order_items"]]
+        self.orders[order_id] = order
+        return order
+
     def _add_shipment(self, order, body):
-        if any(s["tracking_number"] == body["tracking_number"] for s in order["order_shipments"]):
+        if self._duplicate(order, body["tracking_number"]):
             raise UpstreamError("OrderDesk reported an error: Shipment Not Added", status=200)
-        shipment = {"id": str(next(self._ids)), "order_id": order["id"], "date_added": self.stamp(), **body}
+        shipment = self._shipment(order, body, str(next(self._ids)))
         order["order_shipments"].append(shipment)
-        order["date_updated"] = self.stamp()
+        self._touch(order)
         return {"message": "Shipment Added", "shipment": copy.deepcopy(shipment)}
 
     def _post_batch_shipments(self, rest, body):
         results = []
         for entry in body:
+            result = {"order_id": str(entry["order_id"])}
             order = self.orders.get(str(entry["order_id"]))
             if order is None:
-                results.append(
-                    {"order_id": entry["order_id"], "status": "error", "message": "Order Not Found"}
-                )
+                results.append({**result, "status": "error", "message": "Order Not Found"})
                 continue
             try:
-                self._add_shipment(order, {k: v for k, v in entry.items() if k != "order_id"})
+                added = self._add_shipment(order, {k: v for k, v in entry.items() if k != "order_id"})
             except UpstreamError:
-                results.append(
-                    {"order_id": entry["order_id"], "status": "error", "message": "Shipment Not Added"}
-                )
+                results.append({**result, "status": "error", "message": "Shipment Not Added"})
             else:
+                shipment_id = added["shipment"]["id"]
                 results.append(
-                    {"order_id": entry["order_id"], "status": "success", "message": "Shipment Added"}
+                    {**result, "status": "success", "message": "Shipment Added", "shipment_id": shipment_id}
                 )
         return {
             "message": f"{sum(r['status'] == 'success' for r in results)} Shipments Added",
@@ -237,6 +340,9 @@ class FakeOrderDesk:
         }
 
     def _post_move_orders(self, rest, body):
+        destination = int(body["destination_folder_id"])
+        if destination not in FOLDERS:
+            raise rejected("POST /move-orders", "Destination Folder Not Found")
         results = []
         for number in body["order_id_list"]:
             order = self.orders.get(str(number))
@@ -244,38 +350,55 @@ class FakeOrderDesk:
                 results.append({"order_id": number, "message": "Order Not Found"})
                 continue
             original = order["folder_id"]
-            order["folder_id"] = body["destination_folder_id"]
-            order["date_updated"] = self.stamp()
-            results.append({"order_id": number, "message": "Order Moved", "original_folder_id": original})
-        return {"message": f"{len(results)} Orders Moved", "results": results}
+            order["folder_id"] = destination
+            note = f"Order moved from {FOLDERS.get(original, original)} to {FOLDERS[destination]}"
+            order.setdefault("order_history", []).append(
+                {"source_name": "Order Desk", "note": note, "date_added": self.stamp()}
+            )
+            self._touch(order)
+            message = f"Order Moved to {FOLDERS[destination]} Folder"
+            results.append({"order_id": number, "message": message, "original_folder_id": original})
+        moved = sum("original_folder_id" in r for r in results)
+        return {"message": f"{moved} Orders Moved", "results": results}
 
     def _post_inventory_items(self, rest, body):
-        if any(i["code"] == body["code"] for i in self.inventory.values()):
-            raise UpstreamError(
-                "OrderDesk rejected POST /inventory-items (HTTP 400): Duplicate code", status=400
-            )
-        return {"message": "Inventory Item Added", "inventory_item": copy.deepcopy(self.add_product(**body))}
+        return {
+            "message": "Inventory Item Added",
+            "inventory_item": copy.deepcopy(self._create_product(body)),
+        }
+
+    def _create_product(self, body):
+        """As the emulator creates one: a name and a unique code, every other field blank."""
+        self._check_product(body)
+        product_id, stamp = next(self._ids), self.stamp()
+        item = {**NEW_PRODUCT, **{k: v for k, v in body.items() if k not in INVENTORY_READ_ONLY}}
+        item.update(id=product_id, date_added=stamp, date_updated=stamp)
+        self.inventory[product_id] = item
+        return item
+
+    def _check_product(self, body, product_id: int | None = None):
+        missing = [name for name in ("name", "code") if not str(body.get(name) or "").strip()]
+        if missing:
+            raise rejected("an inventory item", f"it needs a name and a code; missing: {', '.join(missing)}")
+        if any(i["code"] == body["code"] and i["id"] != product_id for i in self.inventory.values()):
+            raise rejected("an inventory item", "Duplicate code")
 
     # PUT
     def _put_orders(self, rest, body):
         order = self._order(rest[0])
         if len(rest) == 1:
-            # Whole-record replacement: what is not sent is blanked; folder and shipments stay.
-            kept = {
-                "id": order["id"],
-                "folder_id": order["folder_id"],
-                "order_shipments": order["order_shipments"],
-            }
-            if "order_history" in order:
-                kept["order_history"] = order["order_history"]
-            replaced = {**body, **kept, "date_updated": self.stamp()}
-            self.orders[rest[0]] = replaced
-            return {"message": "Order Updated", "order": copy.deepcopy(replaced)}
+            record = replaced(order, body, ORDER_READ_ONLY)
+            record["date_added"] = body.get("date_added") or order["date_added"]  # kept when left out
+            record["source_id"] = record.get("source_id") or order["id"]
+            record["order_items"] = self._with_item_ids(record.get("order_items", []), order["order_items"])
+            record["date_updated"] = self.stamp()
+            self.orders[rest[0]] = record
+            return {"message": "Order Updated", "order": copy.deepcopy(record)}
         if rest[1] == "order-items":
             for index, item in enumerate(order["order_items"]):
                 if item["id"] == rest[2]:
-                    order["order_items"][index] = {**body, "id": rest[2]}
-                    order["date_updated"] = self.stamp()
+                    order["order_items"][index] = self._item(body, rest[2])
+                    self._touch(order)
                     return {
                         "message": "Order Item Updated",
                         "order_item": copy.deepcopy(order["order_items"][index]),
@@ -284,7 +407,10 @@ class FakeOrderDesk:
         if rest[1] == "shipments":
             for index, shipment in enumerate(order["order_shipments"]):
                 if shipment["id"] == rest[2]:
-                    order["order_shipments"][index] = {**body, "id": rest[2], "order_id": order["id"]}
+                    if self._duplicate(order, body["tracking_number"], excluding=rest[2]):
+                        raise UpstreamError("OrderDesk reported an error: Shipment Not Updated", status=200)
+                    order["order_shipments"][index] = replaced(shipment, body, SHIPMENT_READ_ONLY)
+                    self._touch(order)
                     return {
                         "message": "Shipment Updated",
                         "shipment": copy.deepcopy(order["order_shipments"][index]),
@@ -293,18 +419,34 @@ class FakeOrderDesk:
         raise AssertionError(path_error(rest))
 
     def _put_inventory_items(self, rest, body):
-        product_id = int(rest[0])
-        if product_id not in self.inventory:
-            raise UpstreamError("OrderDesk: Inventory Item Not Found (HTTP 404).", status=404)
-        self.inventory[product_id] = {**body, "id": product_id, "date_updated": self.stamp()}
+        stored = self._product(rest[0])
+        self._check_product(body, stored["id"])
+        self.inventory[stored["id"]] = self._replace_product(stored, body)
         return {
             "message": "Inventory Item Updated",
-            "inventory_item": copy.deepcopy(self.inventory[product_id]),
+            "inventory_item": copy.deepcopy(self.inventory[stored["id"]]),
         }
 
+    def _replace_product(self, stored, body):
+        record = replaced(stored, body, INVENTORY_READ_ONLY)
+        record["update_source"] = record.get("update_source") or "API"
+        record["date_updated"] = self.stamp()
+        return record
+
     def _put_batch_inventory_items(self, rest, body):
-        for item in body:
-            self.inventory[int(item["id"])] = {**item, "date_updated": self.stamp()}
+        """Each entry replaces the item with its id, else the one with its code, else is created."""
+        found = []
+        for entry in body:
+            stored = self.inventory.get(entry.get("id")) or next(
+                (i for i in self.inventory.values() if i["code"] == entry.get("code")), None
+            )
+            self._check_product(entry, stored["id"] if stored else None)  # all or nothing
+            found.append(stored)
+        for entry, stored in zip(body, found, strict=True):
+            if stored is None:
+                self._create_product(entry)
+            else:
+                self.inventory[stored["id"]] = self._replace_product(stored, entry)
         return {"message": f"{len(body)} Inventory Items Updated"}
 
     # DELETE
@@ -318,12 +460,19 @@ class FakeOrderDesk:
         order[key] = [x for x in order[key] if x["id"] != rest[2]]
         if len(order[key]) == before:
             raise UpstreamError("OrderDesk: Not Found (HTTP 404).", status=404)
+        self._touch(order)
         return {"message": f"{rest[2]} Deleted"}
 
     def _delete_inventory_items(self, rest, _):
-        if self.inventory.pop(int(rest[0]), None) is None:
-            raise UpstreamError("OrderDesk: Inventory Item Not Found (HTTP 404).", status=404)
+        product = self._product(rest[0])
+        del self.inventory[product["id"]]
         return {"message": f"Inventory Item {rest[0]} Deleted"}
+
+    def _product(self, product_id: Any) -> dict[str, Any]:
+        try:
+            return self.inventory[int(product_id)]
+        except (KeyError, ValueError):
+            raise UpstreamError("OrderDesk: Inventory Item Not Found (HTTP 404).", status=404) from None
 
 
 def path_error(rest) -> str:

@@ -1,19 +1,38 @@
-"""Every order and inventory operation: another tenant's store is not found and a read-only actor cannot
-write, both before a single upstream call."""
+"""Every operation of the registry (stores, orders, items, shipments, products): another tenant's store is
+not found, a key limited to other stores does not find it, and a read-only actor cannot write or manage
+stores, each before a single upstream call and without changing a store."""
 
 import pytest
 from asgiref.sync import async_to_sync
 
-from kernel.errors import Forbidden, NotFound
+from api_keys.models import ApiKey
+from kernel.errors import Forbidden, InvalidInput, NotFound
 from operations.registry import REGISTRY
 from operations.runner import run_operation
+from stores.models import Store
+from tenants.actors import Permission
+from tests.factories import StoreFactory
 from tests.helpers import key_actor
 
-OPERATIONS = [op for op in REGISTRY if op.toolset != "stores"]
+OPERATIONS = list(REGISTRY)
 WRITES = [op for op in OPERATIONS if not op.read_only]
+MANAGE_STORES = [op for op in OPERATIONS if op.permission == Permission.MANAGE_STORES]
+# The operations that name a store; stores_list and stores_register act on the caller's tenant as a whole.
+WITH_STORE = [op for op in OPERATIONS if "store" in op.input_model.model_fields]
 
 # Valid arguments for each operation: the refusals must come from scoping, not from validation.
 ARGUMENTS = {
+    "stores_list": {},
+    "stores_get": {},
+    "stores_test": {},
+    "stores_use": {"store": "Acme Main"},
+    "stores_register": {
+        "name": "Acme Wholesale",
+        "orderdesk_store_id": "12",
+        "api_key": "wholesale-key-5678",
+    },
+    "stores_update": {"store": "Acme Main", "name": "Acme Renamed"},
+    "stores_delete": {"store": "Acme Main"},
     "orders_list": {},
     "orders_get": {"order_id": "5000"},
     "orders_summary": {},
@@ -38,55 +57,121 @@ ARGUMENTS = {
     "products_update_batch": {"updates": [{"code": "MUG", "changes": {"stock": 3}}]},
 }
 
+# Who looks for Acme's store from Globex: its owner signed in, and an all-powerful Globex key. stores_use
+# sets an API key's default store, so a signed-in member is refused it before any store is looked up
+# (tests/stores/test_operations.py); the Globex key covers it here.
+OUTSIDERS = ["charlie", "globex key"]
+OUTSIDER_CASES = [
+    pytest.param(op, who, id=f"{op.name}-{who}")
+    for op in WITH_STORE
+    for who in OUTSIDERS
+    if (op.name, who) != ("stores_use", "charlie")
+]
+
 
 def invoke(op, arguments, actor):
     return async_to_sync(run_operation)(op, arguments, actor=actor)
 
 
+def stores_as_they_are() -> list[tuple]:
+    """Every store with what an operation could change on it."""
+    return list(
+        Store.objects.order_by("pk").values_list(
+            "pk", "tenant_id", "name", "orderdesk_store_id", "api_key_encrypted", "label", "last_test_at"
+        )
+    )
+
+
+@pytest.fixture
+def untouched(acme_store, globex_store):
+    """Asserts, after the test, that no store was created, changed, tested, deleted or made a default."""
+    before = stores_as_they_are()
+    yield
+    assert stores_as_they_are() == before
+    assert not ApiKey.objects.filter(default_store__isnull=False).exists()
+
+
+def outsider(who: str, charlie_actor, globex):
+    if who == "charlie":
+        return charlie_actor
+    return key_actor(globex, scope="read_write", stores_admin=True)
+
+
 def test_it_has_arguments_for_every_operation():
     assert {op.name for op in OPERATIONS} == set(ARGUMENTS)
+    assert {op.name for op in OPERATIONS if op not in WITH_STORE} == {"stores_list", "stores_register"}
+    assert {op.name for op in MANAGE_STORES} == {"stores_register", "stores_update", "stores_delete"}
 
 
-@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
+@pytest.mark.parametrize(("op", "who"), OUTSIDER_CASES)
 @pytest.mark.parametrize("ref", ["pk", "name", "orderdesk_store_id"])
-def test_it_does_not_find_another_tenants_store(od, acme_store, globex_store, charlie_actor, op, ref):
+def test_it_does_not_find_another_tenants_store(
+    od, acme_store, globex_store, charlie_actor, untouched, op, who, ref
+):
     store_ref = str(getattr(acme_store, ref))
     with pytest.raises(NotFound) as exc:
-        invoke(op, {**ARGUMENTS[op.name], "store": store_ref}, charlie_actor)
+        invoke(
+            op, {**ARGUMENTS[op.name], "store": store_ref}, outsider(who, charlie_actor, globex_store.tenant)
+        )
     assert exc.value.field == "store"
     echoed_away = exc.value.message.replace(store_ref, "")  # naming back what the caller sent leaks nothing
     assert "Acme Main" not in echoed_away and str(acme_store.pk) not in echoed_away
     assert od.calls == []
 
 
-@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
-def test_it_does_not_find_a_store_the_key_does_not_allow(od, acme_store, op):
-    from tests.factories import StoreFactory
-
-    other = StoreFactory(tenant=acme_store.tenant, name="Acme Outlet")
-    actor = key_actor(acme_store.tenant, scope="read_write", stores=[other])
+@pytest.mark.parametrize("op", WITH_STORE, ids=lambda op: op.name)
+def test_it_does_not_find_a_store_the_key_does_not_allow(od, acme_store, acme_outlet, untouched, op):
+    actor = key_actor(acme_store.tenant, scope="read_write", stores_admin=True, stores=[acme_outlet])
     with pytest.raises(NotFound):
         invoke(op, {**ARGUMENTS[op.name], "store": acme_store.name}, actor)
     assert od.calls == []
 
 
+@pytest.mark.parametrize("who", [*OUTSIDERS, "key limited to another store"])
+def test_it_lists_only_the_stores_the_actor_may_use(
+    od, acme_store, acme_outlet, globex_store, charlie_actor, who
+):
+    if who == "key limited to another store":
+        actor, expected = key_actor(acme_store.tenant, stores=[acme_outlet]), ["Acme Outlet"]
+    else:
+        actor, expected = outsider(who, charlie_actor, globex_store.tenant), ["Globex Shop"]
+    listed = invoke(REGISTRY.get("stores_list"), {}, actor).result
+    assert [s.name for s in listed.stores] == expected
+    assert od.calls == []
+
+
+def test_it_registers_a_store_only_in_the_callers_tenant(od, acme_store, globex_store, charlie_actor):
+    created = invoke(REGISTRY.get("stores_register"), ARGUMENTS["stores_register"], charlie_actor).result
+    assert Store.objects.get(pk=created.id).tenant == globex_store.tenant
+    assert list(Store.objects.filter(tenant=acme_store.tenant)) == [acme_store]
+    assert od.calls == []
+
+
 @pytest.mark.parametrize("op", WRITES, ids=lambda op: op.name)
-def test_it_refuses_every_write_to_a_viewer(od, acme_store, vera_actor, op):
+def test_it_refuses_every_write_to_a_viewer(od, acme_store, vera_actor, untouched, op):
     with pytest.raises(Forbidden):
         invoke(op, ARGUMENTS[op.name], vera_actor)
     assert od.calls == []
 
 
 @pytest.mark.parametrize("op", WRITES, ids=lambda op: op.name)
-def test_it_refuses_every_write_to_a_read_key(od, acme_store, op):
+def test_it_refuses_every_write_to_a_read_key(od, acme_store, untouched, op):
     actor = key_actor(acme_store.tenant, scope="read")
     with pytest.raises(Forbidden):
         invoke(op, ARGUMENTS[op.name], actor)
     assert od.calls == []
 
 
+@pytest.mark.parametrize("op", MANAGE_STORES, ids=lambda op: op.name)
+def test_it_refuses_to_manage_stores_to_a_read_write_key_without_stores_admin(od, acme_store, untouched, op):
+    actor = key_actor(acme_store.tenant, scope="read_write")
+    with pytest.raises(Forbidden):
+        invoke(op, ARGUMENTS[op.name], actor)
+    assert od.calls == []
+
+
 @pytest.mark.parametrize("op", WRITES, ids=lambda op: op.name)
-def test_services_refuse_a_read_only_actor_themselves(od, acme_store, vera_actor, op):
+def test_services_refuse_a_read_only_actor_themselves(od, acme_store, vera_actor, untouched, op):
     # Called directly (as a page would), without the registry's own permission check.
     arguments = op.input_model.model_validate(ARGUMENTS[op.name])
     kwargs = {name: getattr(arguments, name) for name in type(arguments).model_fields}
@@ -95,19 +180,33 @@ def test_services_refuse_a_read_only_actor_themselves(od, acme_store, vera_actor
     assert od.calls == []
 
 
-@pytest.mark.parametrize("op", [op for op in OPERATIONS if op.read_only], ids=lambda op: op.name)
+@pytest.mark.parametrize(
+    "op", [op for op in OPERATIONS if op.read_only and op.name != "stores_use"], ids=lambda op: op.name
+)
 def test_a_viewer_may_read(od, acme_store, vera_actor, op):
     od.add_order()
     od.add_product(id=5)
     invoke(op, ARGUMENTS[op.name], vera_actor)
-    assert od.calls
+    assert bool(od.calls) is op.open_world  # stores_list answers from our own database
+
+
+def test_it_lets_a_read_key_choose_its_default_store(od, acme_store):
+    actor = key_actor(acme_store.tenant, scope="read")
+    chosen = invoke(REGISTRY.get("stores_use"), ARGUMENTS["stores_use"], actor).result
+    assert chosen.id == str(acme_store.pk) and chosen.is_default
+    assert od.calls == []
+
+
+def test_it_gives_a_signed_in_viewer_no_default_store_to_choose(od, acme_store, vera_actor, untouched):
+    with pytest.raises(InvalidInput) as exc:
+        invoke(REGISTRY.get("stores_use"), ARGUMENTS["stores_use"], vera_actor)
+    assert exc.value.field == "store"
 
 
 def test_a_resolved_store_is_never_reused_for_another_tenant_or_a_narrower_key(
     od, acme_store, charlie_actor, alice_actor
 ):
     from orders import services
-    from tests.factories import StoreFactory
 
     od.add_order()
     invoke(REGISTRY.get("orders_list"), {"store": acme_store.name}, alice_actor)  # resolved and remembered

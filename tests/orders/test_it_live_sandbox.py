@@ -9,8 +9,7 @@ from asgiref.sync import async_to_sync
 from kernel import tracing
 from kernel.errors import Forbidden, InvalidInput, NotFound
 from orders import services
-from tests.helpers import actor_for, run
-from tests.orders.conftest import WIDE
+from tests.helpers import WIDE, actor_for, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -160,11 +160,8 @@ def test_it_answers_unknown_endpoints_with_a_json_404(blank_api):
     assert _error_body(response) == {"status": "error", "message": "Not Found"}
 
 
-def test_it_needs_no_csrf_token_or_session(blank_api):
-    from django.test import Client
-
-    strict = Client(enforce_csrf_checks=True)
-    response = strict.post(
+def test_it_needs_no_csrf_token_or_session(blank_api, csrf_client):
+    response = csrf_client.post(
         blank_api.url("orders"), _minimal_order(), content_type="application/json", headers=blank_api.headers
     )
 

@@ -2,7 +2,6 @@
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects, assertTemplateUsed
 
@@ -179,8 +178,8 @@ def test_it_renders_only_the_seed_panel_for_htmx(client, alice, sandbox_store):
     assertContains(response, "4 orders")
 
 
-def test_it_requires_a_csrf_token(alice, sandbox_store):
-    strict = sign_in(Client(enforce_csrf_checks=True), alice)
+def test_it_requires_a_csrf_token(alice, sandbox_store, csrf_client):
+    strict = sign_in(csrf_client, alice)
     urls = _urls(sandbox_store)
 
     assert strict.post(urls["faults"], FAULTS).status_code == 403

@@ -1,26 +1,6 @@
 import pytest
 
 from stores import services
-from tests.factories import StoreFactory
-
-
-@pytest.fixture
-def store_factory(db):
-    return StoreFactory
-
-
-@pytest.fixture
-def acme_store(acme):
-    return StoreFactory(
-        tenant=acme, name="Acme Main", orderdesk_store_id="11", api_key="acme-secret-key-1234"
-    )
-
-
-@pytest.fixture
-def globex_store(globex):
-    return StoreFactory(
-        tenant=globex, name="Globex Shop", orderdesk_store_id="77", api_key="globex-secret-key-9876"
-    )
 
 
 class FakeClient:

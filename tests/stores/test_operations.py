@@ -13,8 +13,8 @@ from stores import selectors, services
 from stores.models import Store
 from tenants.actors import Actor
 from tenants.models import AuditEvent
+from tests.factories import ApiKeyFactory
 from tests.helpers import actor_for, key_actor, run
-from tests.stores.factories import make_api_key
 
 STORE_OPERATIONS = [
     "stores_list",
@@ -173,8 +173,8 @@ def test_it_asks_which_store_when_an_orderdesk_store_id_is_registered_twice(acme
 def test_it_sets_the_default_store_of_a_key_for_later_calls(acme, store_factory):
     store_factory(tenant=acme, name="A")
     store_b = store_factory(tenant=acme, name="B")
-    key, raw = make_api_key(acme)
-    actor = core.authenticate(raw)
+    key = ApiKeyFactory(tenant=acme)
+    actor = core.authenticate(key.raw)
     with pytest.raises(InvalidInput):  # two stores and no default: ambiguous
         selectors.store_for_call(tenant=acme, actor=actor, store=None)
 
@@ -182,7 +182,7 @@ def test_it_sets_the_default_store_of_a_key_for_later_calls(acme, store_factory)
 
     assert info.id == str(store_b.pk) and info.is_default
     assert ApiKey.objects.get(pk=key.pk).default_store == store_b
-    later = core.authenticate(raw)  # every call rebuilds the Actor from the key: no session involved
+    later = core.authenticate(key.raw)  # every call rebuilds the Actor from the key: no session involved
     assert later.default_store_id == store_b.pk
     assert selectors.store_for_call(tenant=acme, actor=later, store=None) == store_b
     listed = call("stores_list", {}, later)
@@ -196,10 +196,10 @@ def test_it_sets_the_default_store_of_a_key_for_later_calls(acme, store_factory)
 def test_it_only_lets_a_key_default_to_a_store_it_may_use(acme, store_factory):
     store_a = store_factory(tenant=acme, name="A")
     store_factory(tenant=acme, name="B")
-    key, raw = make_api_key(acme, stores=[store_a])
+    key = ApiKeyFactory(tenant=acme, stores=[store_a])
 
     with pytest.raises(NotFound):
-        call("stores_use", {"store": "B"}, core.authenticate(raw))
+        call("stores_use", {"store": "B"}, core.authenticate(key.raw))
 
     assert ApiKey.objects.get(pk=key.pk).default_store is None
     assert not AuditEvent.objects.filter(action="key.default_store").exists()

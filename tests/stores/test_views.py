@@ -2,7 +2,6 @@
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects, assertTemplateUsed
 
@@ -374,11 +373,11 @@ def test_it_answers_404_for_an_unknown_store(client, bob):
 
 
 @pytest.fixture
-def csrf_client(bob):
-    client = Client(enforce_csrf_checks=True)
-    sign_in(client, bob)
-    client.get(reverse("stores:add"))  # sets the CSRF cookie, as the page would
-    return client
+def csrf_client(csrf_client, bob):
+    """Bob signed in on a client that checks CSRF, holding the cookie a page would set."""
+    sign_in(csrf_client, bob)
+    csrf_client.get(reverse("stores:add"))
+    return csrf_client
 
 
 def _token(client):

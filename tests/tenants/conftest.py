@@ -1,4 +1,5 @@
-"""Fixtures for the accounts tests: reading links out of sent e-mail, and signed-in clients."""
+"""Fixtures for the accounts tests: reading magic links out of sent e-mail, invitations, and sandbox
+provisioning recorded instead of run."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from tests.tenants.factories import InvitationFactory
 
@@ -28,11 +28,6 @@ def last_token() -> str:
 @pytest.fixture
 def last_link_token():
     return last_token
-
-
-@pytest.fixture
-def csrf_client() -> Client:
-    return Client(enforce_csrf_checks=True)
 
 
 @pytest.fixture

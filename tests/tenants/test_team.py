@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
-from tenants.actors import Actor
 from tenants.models import AuditEvent, Invitation, MagicLink, Membership, Role
 from tenants.services import (
     LAST_OWNER,
@@ -18,13 +17,10 @@ from tenants.services import (
     member_invite,
     member_remove,
 )
+from tests.helpers import actor_for
 from tests.tenants.conftest import tokens_in
 
 pytestmark = pytest.mark.django_db
-
-
-def actor_of(user) -> Actor:
-    return Actor.for_membership(Membership.objects.select_related("tenant", "user").get(user=user))
 
 
 def membership_of(user) -> Membership:
@@ -33,7 +29,7 @@ def membership_of(user) -> Membership:
 
 @pytest.fixture
 def owner(alice):
-    return actor_of(alice)
+    return actor_for(alice)
 
 
 def test_it_invites_by_email_with_a_role(owner):
@@ -148,7 +144,7 @@ def test_it_removes_a_member(owner, bob):
 @pytest.mark.parametrize("persona", ["bob", "vera"])
 def test_it_lets_only_owners_manage_the_team(request, persona, alice, invitation_factory):
     user = request.getfixturevalue(persona)
-    actor = actor_of(user)
+    actor = actor_for(user)
     invitation = invitation_factory(tenant=actor.tenant)
     target = membership_of(alice).pk
     calls = [
@@ -166,7 +162,7 @@ def test_it_lets_only_owners_manage_the_team(request, persona, alice, invitation
 
 
 def test_it_scopes_every_change_to_the_callers_tenant(owner, bob, charlie, invitation_factory):
-    other = actor_of(charlie)
+    other = actor_for(charlie)
     invitation = invitation_factory(tenant=owner.tenant)
     bob_id = membership_of(bob).pk
     calls = [
@@ -185,7 +181,7 @@ def test_it_scopes_every_change_to_the_callers_tenant(owner, bob, charlie, invit
 
 
 def test_it_refuses_an_owner_of_another_tenant_handed_this_tenant(owner, bob, charlie, invitation_factory):
-    other = actor_of(charlie)
+    other = actor_for(charlie)
     acme = owner.tenant
     invitation = invitation_factory(tenant=acme)
     bob_id = membership_of(bob).pk
@@ -207,7 +203,7 @@ def test_it_refuses_an_owner_of_another_tenant_handed_this_tenant(owner, bob, ch
 def test_it_refuses_to_read_a_tenant_for_an_actor_of_another(owner, charlie):
     from tenants import selectors
 
-    other, acme = actor_of(charlie), owner.tenant
+    other, acme = actor_for(charlie), owner.tenant
     reads = [selectors.member_list, selectors.invitation_list, selectors.audit_event_list]
     reads.append(selectors.audit_actor_labels)
     for read in reads:

@@ -1,13 +1,6 @@
 import pytest
 from channels.layers import channel_layers
 
-from tests.factories import StoreFactory
-
-
-@pytest.fixture
-def acme_store(acme):
-    return StoreFactory(tenant=acme, name="Main street")
-
 
 @pytest.fixture
 def fresh_channel_layer():

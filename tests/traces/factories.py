@@ -1,4 +1,4 @@
-"""Factories for traces, spans and stores, and a helper that signs a test client in."""
+"""Factories for traces and their spans."""
 
 from datetime import timedelta
 

@@ -3,11 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from api_keys.models import ApiKey
 from kernel.errors import NotFound
 from mcp_bridge import selectors
 from mcp_bridge.filters import LIVE_FILTERS
-from tests.factories import StoreFactory
+from tests.factories import ApiKeyFactory, StoreFactory
 from tests.traces.factories import TraceFactory, hours_ago
 
 
@@ -17,7 +16,7 @@ def names(traces):
 
 @pytest.fixture
 def traces(acme, alice, acme_store):
-    key = ApiKey.objects.create(id="k1", tenant=acme, name="agent", prefix="odk_k1_ab", secret_hash="x")
+    key = ApiKeyFactory(id="k1", tenant=acme, prefix="odk_k1_ab")
     return {
         "old": TraceFactory(tenant=acme, operation="orders_list", started_at=hours_ago(72)),
         "by_alice": TraceFactory(tenant=acme, operation="orders_get", source="console", actor_user=alice),
