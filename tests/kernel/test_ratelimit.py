@@ -46,7 +46,17 @@ def _spy_threads(monkeypatch) -> list[threading.Thread]:
     return threads
 
 
-async def test_it_checks_the_in_process_cache_on_the_event_loop(monkeypatch):
+@pytest.fixture
+def local_cache(settings):
+    # The suite may run on Redis (REDIS_URL): this test is about the in-process cache.
+    settings.CACHES = {
+        **settings.CACHES,
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-test"},
+    }
+    settings.RATELIMIT_USE_CACHE = "local"
+
+
+async def test_it_checks_the_in_process_cache_on_the_event_loop(monkeypatch, local_cache):
     threads = _spy_threads(monkeypatch)
     counted = await ratelimit.ausage("tests.group", "a", "5/m", increment=True)
     assert counted.count == 1
