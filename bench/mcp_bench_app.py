@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from mcp_bridge.mcp_auth import Caller, bind_caller
 from operations.registry import REGISTRY
-from operations.registry import Registry, operation
+from operations.registry import Registry, describe
 from mcp_bridge.server import McpHttpApp, build_mcp_server
 from kernel import context
 from tenants.actors import Actor
@@ -43,7 +43,7 @@ async def bench_echo(*, tenant: Tenant, actor: Actor, text: str = "ping") -> Ech
     return Echoed(text=text)
 
 
-REGISTRY_WITH_ECHO = Registry([*REGISTRY, operation(bench_echo, toolset="stores", read_only=True)])
+REGISTRY_WITH_ECHO = Registry([*REGISTRY, describe(bench_echo, toolset="stores", read_only=True)])
 
 guarded = McpHttpApp(build_mcp_server(REGISTRY_WITH_ECHO))
 unguarded = McpHttpApp(build_mcp_server(REGISTRY_WITH_ECHO))
