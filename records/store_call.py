@@ -20,10 +20,10 @@ from pydantic import BaseModel, ValidationError
 from kernel import tracing
 from kernel.errors import InvalidInput, NotFound, UpstreamError
 from stores import selectors
-from stores.cache import TTL_STORE_SETTINGS, cached, invalidate
+from stores.cache import cached, invalidate
 from stores.client import get_client
 from stores.models import Store, StoreCredentials
-from stores.types import settings_summary
+from stores.store_settings import store_settings
 from tenants.actors import Actor
 from tenants.models import Tenant
 
@@ -125,12 +125,7 @@ def upstream_errors(
 
 async def store_folders(call: StoreCall) -> dict[int, str]:
     """Folder id → name of the store (GET /store, cached 5 minutes; shared with stores_get)."""
-
-    async def fetch() -> dict[str, Any]:
-        # Only the safe summary is cached: the raw envelope may carry secrets.
-        return settings_summary(await call.get("/store"))
-
-    summary = await call.cached("store", {}, TTL_STORE_SETTINGS, fetch)
+    summary = await store_settings(call.store)
     return {folder["id"]: folder["name"] for folder in summary.get("folders", [])}
 
 

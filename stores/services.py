@@ -31,9 +31,10 @@ from kernel.errors import (
 from kernel.types import StoreRef
 from operations.registry import operation
 from stores import checks, selectors
-from stores.cache import TTL_STORE_SETTINGS, cached, invalidate
+from stores.cache import invalidate
 from stores.client import get_client
 from stores.models import Store
+from stores.store_settings import store_settings
 from stores.types import (
     BaseUrl,
     Folder,
@@ -47,7 +48,6 @@ from stores.types import (
     StoreList,
     StoreName,
     StoreTestResult,
-    settings_summary,
 )
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
@@ -233,13 +233,8 @@ async def stores_get(*, tenant: Tenant, actor: Actor, store: StoreRef = None) ->
     Fails with a clear message if OrderDesk rejects the credentials or cannot be reached.
     """
     found = await selectors.astore_for_call(tenant=tenant, actor=actor, store=store)
-    creds = selectors.store_credentials(found)
-
-    async def fetch() -> dict[str, Any]:
-        # Only the safe summary is cached: the raw envelope may carry the key or SMTP settings.
-        return settings_summary(await get_client().get(creds, "/store"))
-
-    summary = await cached(tenant.id, found.pk, "store", {}, TTL_STORE_SETTINGS, fetch)
+    selectors.store_credentials(found)  # an unreadable key is refused even when the settings are cached
+    summary = dict(await store_settings(found))
     folders = [Folder(**folder) for folder in summary.pop("folders")]
     return StoreDetails(store=_info(found, actor), folders=folders, **summary)
 

@@ -1,6 +1,7 @@
 import pytest
 
-from stores import services
+from kernel import tracing
+from stores.client import override_client
 
 
 class FakeClient:
@@ -12,8 +13,6 @@ class FakeClient:
         self.spans: list = []
 
     async def get(self, creds, path, *, params=None):
-        from kernel import tracing
-
         self.calls.append((creds, path))
         for span in self.spans:
             tracing.record_span(span)
@@ -24,10 +23,10 @@ class FakeClient:
 
 
 @pytest.fixture
-def fake_client(monkeypatch):
+def fake_client():
     client = FakeClient()
-    monkeypatch.setattr(services, "get_client", lambda: client)
-    return client
+    with override_client(client):
+        yield client
 
 
 STORE_ENVELOPE = {
