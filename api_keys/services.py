@@ -240,7 +240,9 @@ def _set_default_store(*, tenant: Tenant, actor: Actor, store: str) -> Store:
     return found
 
 
-@operation(toolset="stores", read_only=True, idempotent=True, open_world=False)
+# Any key may choose its own default store, so it needs only the read permission; it is a write all
+# the same (to the key), which its hints say.
+@operation(toolset="stores", permission=Permission.READ, idempotent=True, open_world=False)
 async def stores_use(*, tenant: Tenant, actor: Actor, store: RequiredStoreRef) -> StoreInfo:
     """Make a store the default for this API key.
 

@@ -10,8 +10,14 @@
 3. `Authorization: Bearer odk_…` is the only credential (query strings and cookies are ignored);
    a missing one gets 401 `WWW-Authenticate: Bearer realm="mcp"`, a bad, revoked or expired one 401
    with `error="invalid_token"` (counted, and audited at most once per IP per minute);
-4. the request context (source "mcp", request id, client IP) and the authenticated `Caller` are
+4. the connection's own narrowing headers (`ConnectionOptions`) are read: they may ask for fewer
+   tools than the key allows (toolsets, read-only) and for output schemas, never for more access;
+5. the request context (source "mcp", request id, client IP) and the authenticated `Caller` are
    bound in context variables, which the SDK carries into the tool handlers.
+
+/mcp serves no server-initiated stream (stateless: every response travels on its own POST), so a GET
+is answered 405 with `Allow`, as the transport specification lets a server do, instead of an event
+stream that would stay open and idle.
 
 Keys are provisioned out of band, so there is deliberately no OAuth protected-resource metadata.
 """
@@ -38,8 +44,10 @@ from starlette.middleware.cors import CORSMiddleware
 from api_keys import core as keys
 from api_keys.models import ApiKey
 from kernel import context
+from kernel.errors import Forbidden
 from kernel.middleware import asgi_client_ip
 from mcp_bridge import mcp_limits
+from operations.registry import TOOLSETS
 from tenants.actors import Actor
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome
@@ -55,6 +63,61 @@ AUDIT_FAILURE_EVERY_SECONDS = 60
 
 # --- The caller -----------------------------------------------------------------------------------------
 
+TOOLSETS_HEADER = b"x-orderdesk-toolsets"
+READ_ONLY_HEADER = b"x-orderdesk-read-only"
+OUTPUT_SCHEMA_HEADER = b"x-orderdesk-output-schema"
+_YES, _NO = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """What one connection asks for on top of its key: fewer tools, and whether tools carry output
+    schemas (None: the key's own setting). A connection can narrow its key, never widen it."""
+
+    toolsets: frozenset[str] | None = None
+    read_only: bool = False
+    output_schema: bool | None = None
+
+    def narrow(self, actor: Actor) -> Actor:
+        """The actor as this connection may use it (raises Forbidden when no toolset is left)."""
+        if self.toolsets is None and not self.read_only:
+            return actor
+        return actor.narrowed(toolsets=self.toolsets, read_only=self.read_only)
+
+    def output_schema_for(self, actor: Actor) -> bool:
+        if self.output_schema is not None:
+            return self.output_schema
+        return bool(getattr(actor.api_key, "output_schema", False))
+
+
+def _flag(name: str, value: str | None) -> bool | None:
+    if value is None:
+        return None
+    cleaned = value.strip().lower()
+    if cleaned in _YES or cleaned in _NO:
+        return cleaned in _YES
+    raise ValueError(f"{name} must be true or false, not {value.strip()[:40]!r}.")
+
+
+def parse_options(
+    toolsets: str | None, read_only: str | None, output_schema: str | None
+) -> ConnectionOptions:
+    """The options from their header values; ValueError names a bad header and says what it takes."""
+    chosen = None
+    if toolsets is not None:
+        chosen = frozenset(part.strip().lower() for part in toolsets.split(",") if part.strip())
+        unknown = sorted(chosen - set(TOOLSETS))
+        if unknown or not chosen:
+            raise ValueError(
+                f"X-OrderDesk-Toolsets names unknown toolsets ({', '.join(unknown) or 'none given'}); "
+                f"choose from {', '.join(TOOLSETS)}."
+            )
+    return ConnectionOptions(
+        toolsets=chosen,
+        read_only=bool(_flag("X-OrderDesk-Read-Only", read_only)),
+        output_schema=_flag("X-OrderDesk-Output-Schema", output_schema),
+    )
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -69,11 +132,17 @@ class Caller:
     # A long-lived connection (stdio) re-verifies its key on every message, so a revocation or an
     # expiry counts on the very next call there too. /mcp authenticates every request instead.
     reauthenticate: Callable[[], Awaitable[Actor | None]] | None = None
+    options: ConnectionOptions = ConnectionOptions()
 
     async def current_actor(self) -> Actor | None:
+        """The key's actor, narrowed by the connection's options (re-verified first on stdio)."""
         if self.reauthenticate is None:
             return self.actor
-        return await self.reauthenticate()
+        actor = await self.reauthenticate()
+        return None if actor is None else self.options.narrow(actor)
+
+    def output_schema(self, actor: Actor) -> bool:
+        return self.options.output_schema_for(actor)
 
     def request_context(self) -> context.RequestContext:
         return context.RequestContext(
@@ -105,8 +174,22 @@ def site_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+# A server whose own address is loopback serves local tools (the MCP Inspector, a browser client on
+# another port): any loopback origin may call it, as the MCP SDK's own defaults allow. A loopback
+# origin cannot be reached by a remote page, and Host is still checked (DNS rebinding).
+LOOPBACK_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*")
+
+
+def _site_is_loopback() -> bool:
+    return (urlsplit(settings.SITE_URL).hostname or "").lower() in LOOPBACK_HOSTS
+
+
 def allowed_origins() -> list[str]:
-    return [site_origin(), *(o.rstrip("/").lower() for o in settings.MCP_ALLOWED_ORIGINS)]
+    configured = [site_origin(), *(o.rstrip("/").lower() for o in settings.MCP_ALLOWED_ORIGINS)]
+    if _site_is_loopback():
+        configured += [origin for origin in LOOPBACK_ORIGINS if origin not in configured]
+    return configured
 
 
 @lru_cache(maxsize=8)
@@ -284,7 +367,27 @@ class McpGuard:
                 actor = await self._authenticate(scope, send, ip)
                 if actor is None:
                     return
-                caller = Caller(actor=actor, source=self.source, ip=ip, request_id=request_id)
+                if scope.get("method") == "GET":
+                    await _respond(
+                        send,
+                        405,
+                        _jsonrpc_error("This server sends no server-initiated stream; use POST."),
+                        [(b"allow", b"POST, DELETE")],
+                    )
+                    return
+                try:
+                    options = parse_options(
+                        _header(scope, TOOLSETS_HEADER),
+                        _header(scope, READ_ONLY_HEADER),
+                        _header(scope, OUTPUT_SCHEMA_HEADER),
+                    )
+                    actor = options.narrow(actor)
+                except (ValueError, Forbidden) as exc:
+                    await _respond(send, 400, _jsonrpc_error(str(exc)))
+                    return
+                caller = Caller(
+                    actor=actor, source=self.source, ip=ip, request_id=request_id, options=options
+                )
                 with bind_caller(caller):
                     await self.app(scope, receive, send)
             finally:
@@ -338,6 +441,9 @@ CORS_ALLOWED_HEADERS = (
     "Mcp-Name",
     "Last-Event-ID",
     "X-Request-ID",
+    "X-OrderDesk-Toolsets",
+    "X-OrderDesk-Read-Only",
+    "X-OrderDesk-Output-Schema",
 )
 CORS_EXPOSED_HEADERS = (
     "Mcp-Session-Id",

@@ -8,6 +8,7 @@ rejected), output schema = the return type, and honest hints.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import types
@@ -18,6 +19,7 @@ from typing import Any
 
 from kernel.errors import OperationError, OutcomeUnknown, RateLimited
 from mcp_bridge.mcp_output import OutputShape, compact_schema, output_shape
+from mcp_bridge.tool_schema import description_summary, wire_input_schema
 from operations.registry import Operation
 
 
@@ -31,6 +33,7 @@ class ToolSpec:
 
     @cached_property
     def input_schema(self) -> dict[str, Any]:
+        """The full input schema, every field documented (describe_tool, the console)."""
         schema = compact_schema(self.operation.input_schema())
         # The argument model forbids extra fields; say so in the schema whatever pydantic emits.
         schema["additionalProperties"] = False
@@ -38,18 +41,33 @@ class ToolSpec:
         return schema
 
     @cached_property
+    def wire_input_schema(self) -> dict[str, Any]:
+        """What tools/list shows: the compact form (mcp_bridge.tool_schema)."""
+        return wire_input_schema(self.operation.input_schema())
+
+    @cached_property
+    def description(self) -> str:
+        return description_summary(self.operation.description) or self.operation.title
+
+    @cached_property
     def output(self) -> OutputShape:
         return output_shape(self.operation.output_type)
 
     def annotations(self) -> dict[str, Any]:
+        """The hints that differ from the MCP defaults (not read-only, destructive, not idempotent,
+        open world); the destructive and idempotent hints only mean something for a write."""
         op = self.operation
-        return {
-            "title": op.title,
-            "read_only_hint": op.read_only,
-            "destructive_hint": op.destructive,
-            "idempotent_hint": op.idempotent,
-            "open_world_hint": op.open_world,
-        }
+        hints: dict[str, Any] = {}
+        if op.read_only:
+            hints["read_only_hint"] = True
+        else:
+            if not op.destructive:
+                hints["destructive_hint"] = False
+            if op.idempotent:
+                hints["idempotent_hint"] = True
+        if not op.open_world:
+            hints["open_world_hint"] = False
+        return hints
 
 
 def _accepts_text(annotation: Any) -> bool:
@@ -91,9 +109,18 @@ def error_message(exc: OperationError) -> str:
     return message
 
 
-def unknown_tool_message(name: str) -> str:
-    # The MCP SDK's own wording, so a tool this key may not use looks exactly like one that does not exist.
-    return f"Unknown tool: {name}"
+def unknown_tool_message(name: str, listed: list[str]) -> str:
+    """The MCP SDK's own wording, plus the closest tools the caller has."""
+    close = difflib.get_close_matches(name, listed, n=1)
+    return f"Unknown tool: {name}" + (f"; did you mean {close[0]}?" if close else "")
+
+
+# Toolsets whose results hold text written by shoppers or by the shop's other systems.
+SHOPPER_TEXT_TOOLSETS = frozenset({"orders", "order_items", "shipments", "products"})
+
+
+def carries_shopper_text(op: Operation) -> bool:
+    return op.open_world and op.toolset in SHOPPER_TEXT_TOOLSETS
 
 
 def crash_message(request_id: str) -> str:

@@ -23,7 +23,7 @@ from importlib import metadata
 from typing import Any
 
 from django.conf import settings
-from mcp.server import MCPServer
+from mcp.server import CacheHint, MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
@@ -34,8 +34,9 @@ from api_keys.core import aauthenticate
 from kernel import context as request_context
 from kernel.errors import NotFound, OperationError
 from mcp_bridge import mcp_auth, mcp_limits, mcp_tools
+from mcp_bridge.instructions import DESCRIBE_TOOL, UNTRUSTED_NOTICE, instructions_for
 from mcp_bridge.mcp_output import compact_json, fit
-from operations.registry import REGISTRY, Operation, Registry
+from operations.registry import REGISTRY, Operation, Registry, refusal
 from operations.runner import run_operation
 from stores.client import get_client
 from tenants.actors import Actor
@@ -45,31 +46,6 @@ logger = logging.getLogger(__name__)
 SERVER_NAME = "orderdesk-admin"
 MCP_PATH = "/mcp"
 
-INSTRUCTIONS = """\
-OrderDesk Admin: read and change orders, order items, shipments and inventory in the OrderDesk stores \
-this API key allows. The tools you see are exactly the ones your key may call.
-
-- Start with stores_list: it shows the stores you can use and which one is your default. Every other \
-tool takes an optional `store` (a store's id or name). Without it your default store (set one with \
-stores_use) or your only store is used; if several stores fit, the error lists them.
-- Lists are paged: they return 25 rows by default with `has_more` and `next_cursor`; pass `cursor` \
-to get the next page. `fields` chooses how much of each row you get ("summary", "standard", "full"): \
-start with summary. For counts and totals use orders_summary and products_low_stock instead of paging \
-through raw rows.
-- Creating tools (orders_create, shipments_add, …) take an `idempotency_key`: choose a unique string \
-and send the same one again when retrying, so nothing is created twice. If an error says the outcome \
-is unknown, check (e.g. with orders_get) before retrying.
-- Updates take `changes` with only the fields to change; the server merges them into the current \
-record and retries on conflicts.
-- Errors name the field or the cause. "Rate limited: retry after N s" means wait N seconds. "Not \
-found" means the object does not exist in the stores you can use.
-- Field names follow OrderDesk's API (id, source_id, email, folder_id, order_total, date_added, …), so \
-OrderDesk's documentation applies to them.
-- A result over 100 KiB is cut to fit and carries `truncated` (which list was shortened, how many rows \
-were returned and omitted). Omitted rows are not covered by `next_cursor`: repeat the call with a \
-smaller `limit`, the summary preset or narrower filters.
-"""
-
 
 def _version() -> str:
     try:
@@ -78,41 +54,102 @@ def _version() -> str:
         return "0.1.0"
 
 
-def _tool(spec: mcp_tools.ToolSpec) -> MCPTool:
+# Tools change only with a release or when a key is edited: clients may reuse a tools/list for a few
+# minutes, each for its own credentials only.
+TOOLS_LIST_TTL_MS = 300_000
+
+DESCRIBE_TOOL_DEFINITION = MCPTool(
+    name=DESCRIBE_TOOL,
+    title="Describe a tool",
+    description="A tool's full documentation: every argument described, the rules, and what it returns.",
+    input_schema={
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+        "required": ["name"],
+        "additionalProperties": False,
+    },
+    annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False),
+)
+
+
+def _tool(spec: mcp_tools.ToolSpec, *, output_schema: bool) -> MCPTool:
     op = spec.operation
     return MCPTool(
         name=op.name,
         title=op.title,
-        description=op.description,
-        input_schema=spec.input_schema,
-        output_schema=spec.output.schema,
-        annotations=ToolAnnotations(**spec.annotations()),
+        description=spec.description,
+        input_schema=spec.wire_input_schema,
+        output_schema=spec.output.schema if output_schema else None,
+        annotations=ToolAnnotations(**spec.annotations()) if spec.annotations() else None,
     )
+
+
+class _PerCallerInstructions:
+    """The SDK reads `instructions` from its low-level server when it answers initialize (and
+    server/discover); this makes that attribute the instructions written for the current caller."""
+
+    def __init__(self, server: OrderDeskMCP):
+        self.server = server
+
+    def __get__(self, instance: Any, owner: Any = None) -> str:
+        return self.server.instructions_now()
+
+    def __set__(self, instance: Any, value: Any) -> None:  # the SDK's constructor sets it once
+        pass
 
 
 class OrderDeskMCP(MCPServer):
     """MCPServer whose tools are the registry's operations, filtered and run per caller."""
 
     def __init__(self, registry: Registry, **kwargs: Any):
-        super().__init__(SERVER_NAME, version=_version(), instructions=INSTRUCTIONS, **kwargs)
+        super().__init__(
+            SERVER_NAME,
+            version=_version(),
+            cache_hints={"tools/list": CacheHint(ttl_ms=TOOLS_LIST_TTL_MS, scope="private")},
+            subscriptions=False,  # nothing to subscribe to yet: no list-changed or resource events
+            **kwargs,
+        )
+        lowlevel = self._lowlevel_server
+        # Tools only: no prompts or resources are advertised while there are none.
+        for method in (
+            "prompts/list",
+            "prompts/get",
+            "resources/list",
+            "resources/read",
+            "resources/templates/list",
+        ):
+            lowlevel._request_handlers.pop(method, None)
+        lowlevel.__class__ = type(
+            "OrderDeskLowLevelServer", (type(lowlevel),), {"instructions": _PerCallerInstructions(self)}
+        )
         self.registry = registry
         # Built on first use per operation and kept, keyed by name; a changed Operation object is rebuilt.
-        self._specs: dict[str, tuple[mcp_tools.ToolSpec, MCPTool]] = {}
+        self._specs: dict[str, tuple[mcp_tools.ToolSpec, MCPTool, MCPTool]] = {}
 
-    def _spec(self, op: Operation) -> tuple[mcp_tools.ToolSpec, MCPTool]:
+    def _spec(self, op: Operation) -> tuple[mcp_tools.ToolSpec, MCPTool, MCPTool]:
+        """The tool's spec, and its definition without and with an output schema."""
         cached = self._specs.get(op.name)
         if cached is None or cached[0].operation is not op:
             spec = mcp_tools.ToolSpec(op)
-            cached = self._specs[op.name] = (spec, _tool(spec))
+            cached = self._specs[op.name] = (
+                spec,
+                _tool(spec, output_schema=False),
+                _tool(spec, output_schema=True),
+            )
         return cached
+
+    def instructions_now(self) -> str:
+        caller = mcp_auth.current_caller()
+        return instructions_for(self.registry.for_actor(caller.actor) if caller else [])
 
     async def list_tools(self) -> list[MCPTool]:
         """The tools the current caller's key may call; nothing without a caller."""
         caller = mcp_auth.current_caller()
         actor = await caller.current_actor() if caller else None
-        if actor is None:
+        if caller is None or actor is None:
             return []
-        return [self._spec(op)[1] for op in self.registry.for_actor(actor)]
+        variant = 2 if caller.output_schema(actor) else 1
+        return [*(self._spec(op)[variant] for op in self.registry.for_actor(actor)), DESCRIBE_TOOL_DEFINITION]
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context | None = None
@@ -147,20 +184,47 @@ class OrderDeskMCP(MCPServer):
                 f"Rate limited: retry after {retry_after} s "
                 f"(this key may make {mcp_limits.calls_per_minute(actor)} tool calls per minute)."
             )
+        if name == DESCRIBE_TOOL:
+            return self._describe(arguments, actor)
         try:
             op = self.registry.get(name)
         except NotFound:
-            raise ToolError(mcp_tools.unknown_tool_message(name)) from None
-        return await self._run(op, arguments, actor, context, request_id)
+            raise ToolError(self._unknown_tool(name, actor)) from None
+        return await self._run(op, arguments, actor, context, request_id, caller.output_schema(actor))
+
+    def _unknown_tool(self, name: str, actor: Actor) -> str:
+        listed = [op.name for op in self.registry.for_actor(actor)]
+        return mcp_tools.unknown_tool_message(name, listed)
+
+    def _describe(self, arguments: dict[str, Any], actor: Actor) -> CallToolResult:
+        """The full documentation of one of the caller's tools (no upstream call, nothing recorded)."""
+        name = arguments.get("name")
+        if set(arguments) != {"name"} or not isinstance(name, str):
+            raise ToolError(f"{DESCRIBE_TOOL} takes one argument, `name`: the name of a tool.")
+        listed = {op.name: op for op in self.registry.for_actor(actor)}
+        if name not in listed:
+            raise ToolError(self._unknown_tool(name, actor))
+        spec = self._spec(listed[name])[0]
+        data = {
+            "name": name,
+            "description": spec.operation.description,
+            "input_schema": spec.input_schema,
+            "output_schema": spec.output.schema,
+        }
+        return CallToolResult(content=[TextContent(type="text", text=compact_json(data))])
 
     async def _run(
-        self, op: Operation, arguments: dict[str, Any], actor: Actor, ctx: Context | None, request_id: str
+        self,
+        op: Operation,
+        arguments: dict[str, Any],
+        actor: Actor,
+        ctx: Context | None,
+        request_id: str,
+        output_schema: bool,
     ) -> CallToolResult:
         spec = self._spec(op)[0]
         # A tool outside the key's list still goes through run_operation, which refuses it before any
-        # upstream call and records the attempt (trace + access.denied audit); the caller is told the
-        # same as for a tool that does not exist.
-        listed = any(allowed.name == op.name for allowed in self.registry.for_actor(actor))
+        # upstream call, records the attempt (trace + access.denied audit) and says what it would need.
         try:
             invocation = await run_operation(
                 op,
@@ -169,25 +233,30 @@ class OrderDeskMCP(MCPServer):
                 progress=_progress_reporter(ctx) if op.reports_progress else None,
             )
         except OperationError as exc:
-            message = mcp_tools.error_message(exc) if listed else mcp_tools.unknown_tool_message(op.name)
-            raise ToolError(message) from None
+            raise ToolError(mcp_tools.error_message(exc)) from None
         except Exception:
             # run_operation logged the crash with the request id; the caller gets only the reference.
             raise ToolError(mcp_tools.crash_message(request_id)) from None
-        if not listed:  # cannot happen while run_operation checks permissions; never leak a result
-            raise ToolError(mcp_tools.unknown_tool_message(op.name))
-        return _result(spec, invocation.result)
+        if refusal(op, actor) is not None:  # cannot happen while run_operation checks; never leak a result
+            raise ToolError(refusal(op, actor) or "")
+        return _result(spec, invocation.result, structured=output_schema)
 
 
-def _result(spec: mcp_tools.ToolSpec, result: Any) -> CallToolResult:
+def _result(spec: mcp_tools.ToolSpec, result: Any, *, structured: bool) -> CallToolResult:
+    """The result as compact JSON text, and as structured content too when the tool was listed with
+    its output schema (sending it twice otherwise would only double what the agent reads)."""
     data = spec.output.structured(result)
     if data is None:
         return CallToolResult(content=[TextContent(type="text", text=compact_json(result))])
+    if mcp_tools.carries_shopper_text(spec.operation):
+        data = {**data, "data_notice": UNTRUSTED_NOTICE}
     text = compact_json(data)
     if len(text.encode()) > settings.MCP_RESPONSE_LIMIT:
         data = fit(data, settings.MCP_RESPONSE_LIMIT)
         text = compact_json(data)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content=data if structured else None
+    )
 
 
 def _progress_reporter(ctx: Context | None):
@@ -274,14 +343,23 @@ class McpHttpApp:
                 self._app = None
 
 
-async def serve_stdio(raw_key: str, actor: Actor, registry: Registry | None = None) -> None:
-    """Serve the same tools over stdin/stdout for `actor` (the key is re-verified on every message)."""
+async def serve_stdio(
+    raw_key: str,
+    actor: Actor,
+    options: mcp_auth.ConnectionOptions | None = None,
+    registry: Registry | None = None,
+) -> None:
+    """Serve the same tools over stdin/stdout for `actor` (the key is re-verified on every message),
+    narrowed by `options` like a /mcp connection's headers narrow it."""
 
     async def reauthenticate() -> Actor | None:
         return await aauthenticate(raw_key)
 
+    options = options or mcp_auth.ConnectionOptions()
     server = build_mcp_server(registry)
-    caller = mcp_auth.Caller(actor=actor, source="stdio", reauthenticate=reauthenticate)
+    caller = mcp_auth.Caller(
+        actor=options.narrow(actor), source="stdio", reauthenticate=reauthenticate, options=options
+    )
     with request_context.bind(request_context.RequestContext(source="stdio")), mcp_auth.bind_caller(caller):
         await server.run_stdio_async()
 

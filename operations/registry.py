@@ -20,6 +20,7 @@ it for fake operations in registries of their own).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import typing
@@ -35,6 +36,9 @@ from tenants.actors import Actor, Permission
 # Filled in by the caller, never by arguments: the tenant and actor come from the credential.
 INJECTED_PARAMETERS = frozenset({"tenant", "actor", "progress"})
 TOOLSETS = ("stores", "orders", "order_items", "shipments", "products")
+# Finding and choosing a store is needed whatever a key is for, so the stores toolset's reading tools
+# (stores_list, stores_get, stores_use, stores_test) come with every toolset.
+BASE_TOOLSET = "stores"
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,7 @@ class Registry:
 
     def for_actor(self, actor: Actor) -> list[Operation]:
         """What this actor may see and call: its permissions and its key's toolsets decide."""
-        return [op for op in self if actor.has(op.permission) and actor.allows_toolset(op.toolset)]
+        return [op for op in self if refusal(op, actor) is None]
 
 
 REGISTRY = Registry()
@@ -179,14 +183,27 @@ def operation(**declaration: Any) -> Callable[[Callable[..., Awaitable[Any]]], S
     return register
 
 
-def validation_message(exc: ValidationError) -> tuple[str, str | None]:
-    """A readable message naming every bad field, and the first field name (for forms)."""
+def _known_names(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
+    """The field names valid where `loc` points (following nested models), for "did you mean"."""
+    for part in loc[:-1]:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return [] if model is None or not isinstance(part, int) else list(model.model_fields)
+        annotation = model.model_fields[part].annotation
+        nested = [arg for arg in (annotation, *typing.get_args(annotation)) if isinstance(arg, type)]
+        model = next((arg for arg in nested if issubclass(arg, BaseModel)), None)
+    return list(model.model_fields) if model is not None else []
+
+
+def validation_message(exc: ValidationError, model: type[BaseModel] | None = None) -> tuple[str, str | None]:
+    """A readable message naming every bad field, and the first field name (for forms). With the
+    model, an unknown argument is answered with the closest valid name."""
     parts, first_field = [], None
     for error in exc.errors():
         location = ".".join(str(p) for p in error["loc"]) or "arguments"
         first_field = first_field or (str(error["loc"][0]) if error["loc"] else None)
         if error["type"] == "extra_forbidden":
-            parts.append(f"{location}: unknown argument")
+            close = difflib.get_close_matches(str(error["loc"][-1]), _known_names(model, error["loc"]), n=1)
+            parts.append(f"{location}: unknown argument" + (f" (did you mean {close[0]}?)" if close else ""))
         elif error["type"] == "missing":
             parts.append(f"{location}: required")
         else:
@@ -194,10 +211,40 @@ def validation_message(exc: ValidationError) -> tuple[str, str | None]:
     return "Invalid arguments: " + "; ".join(parts), first_field
 
 
+def _toolset_allowed(op: Operation, actor: Actor) -> bool:
+    base = op.toolset == BASE_TOOLSET and op.permission is Permission.READ
+    return base or actor.allows_toolset(op.toolset)
+
+
+_NEEDS = {
+    Permission.READ: "access to this tenant",
+    Permission.WRITE: "a read_write key (on a connection not limited to reading)",
+    Permission.MANAGE_STORES: "a key with stores:admin",
+    Permission.MANAGE_KEYS: "the owner role",
+    Permission.MANAGE_TEAM: "the owner role",
+}
+
+
+def refusal(op: Operation, actor: Actor) -> str | None:
+    """Why `actor` may not call `op` (what it would need), or None when it may."""
+    if not _toolset_allowed(op, actor):
+        allowed = ", ".join(sorted(actor.toolsets))
+        return (
+            f"{op.name} is not allowed for this key: it needs the {op.toolset} toolset "
+            f"(this key has {allowed})."
+        )
+    if actor.has(op.permission):
+        return None
+    if actor.api_key is None:  # a member: the role's own wording
+        try:
+            actor.require(op.permission)
+        except Forbidden as exc:
+            return str(exc)
+    return f"{op.name} is not allowed for this key: it needs {_NEEDS[op.permission]}."
+
+
 def check_allowed(op: Operation, actor: Actor) -> None:
     """The actor's key covers the operation's toolset and the actor holds its permission."""
-    if not actor.allows_toolset(op.toolset):
-        raise Forbidden(
-            f"This API key is limited to the toolsets {sorted(actor.toolsets)}; {op.name} is in {op.toolset}."
-        )
-    actor.require(op.permission)
+    reason = refusal(op, actor)
+    if reason is not None:
+        raise Forbidden(reason)

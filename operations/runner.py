@@ -51,7 +51,7 @@ async def _call(op: Operation, arguments: dict[str, Any], actor: Actor, progress
     try:
         validated = op.input_model.model_validate(arguments)
     except ValidationError as exc:
-        message, field = validation_message(exc)
+        message, field = validation_message(exc, op.input_model)
         raise InvalidInput(message, field=field) from None
     kwargs = {name: getattr(validated, name) for name in type(validated).model_fields}
     if op.reports_progress:

@@ -239,7 +239,8 @@ async def stores_get(*, tenant: Tenant, actor: Actor, store: StoreRef = None) ->
     return StoreDetails(store=_info(found, actor), folders=folders, **summary)
 
 
-@operation(toolset="stores", read_only=True)
+# Not read-only: it records the outcome on the store (its status on the stores page).
+@operation(toolset="stores", permission=Permission.READ, idempotent=True)
 async def stores_test(*, tenant: Tenant, actor: Actor, store: StoreRef = None) -> StoreTestResult:
     """Test the connection to a store: calls OrderDesk's GET /test with the stored credentials.
 

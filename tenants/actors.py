@@ -3,7 +3,7 @@ interface (page, console, MCP, stdio) can skip a rule."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -80,6 +80,19 @@ class Actor:
 
     def allows_toolset(self, toolset: str) -> bool:
         return not self.toolsets or toolset in self.toolsets
+
+    def narrowed(self, *, toolsets: frozenset[str] | None = None, read_only: bool = False) -> Actor:
+        """This actor limited further (a connection may ask for less than its key allows, never more):
+        `toolsets` intersected with the key's own, `read_only` keeps only the read permission."""
+        narrowed = self
+        if toolsets is not None:
+            kept = toolsets & self.toolsets if self.toolsets else toolsets
+            if not kept:  # an empty set would mean "no narrowing": refuse instead of widening
+                raise Forbidden(f"This key allows none of the toolsets {', '.join(sorted(toolsets))}.")
+            narrowed = replace(narrowed, toolsets=kept)
+        if read_only:
+            narrowed = replace(narrowed, permissions=self.permissions & {Permission.READ})
+        return narrowed
 
 
 _DENIED = {

@@ -82,10 +82,12 @@ async def serving() -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def connect(
-    raw_key: str, mode: str = "auto", headers: dict[str, str] | None = None
+    raw_key: str, mode: str = "auto", headers: dict[str, str] | None = None, *, structured: bool = True
 ) -> AsyncIterator[Client]:
-    """An SDK client for `raw_key`, through the whole ASGI application."""
-    http = http_client({"Authorization": f"Bearer {raw_key}", **(headers or {})})
+    """An SDK client for `raw_key`, through the whole ASGI application. `structured` asks for output
+    schemas and structured results (an opt-in of the connection), which most tests read."""
+    options = {"X-OrderDesk-Output-Schema": "true"} if structured else {}
+    http = http_client({"Authorization": f"Bearer {raw_key}", **options, **(headers or {})})
     async with serving(), http, Client(streamable_http_client(URL, http_client=http), mode=mode) as client:
         yield client
 

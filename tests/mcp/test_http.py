@@ -25,6 +25,11 @@ from tests.mcp.conftest import modern_request, raw_http
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def tool_data(response) -> dict:
+    """A tools/call response's result, as its text content says it (structured content is opt-in)."""
+    return json.loads(payload(response)["result"]["content"][0]["text"])
+
+
 def payload(response) -> dict:
     """The JSON-RPC message of a response, whether it came as JSON or as one SSE event."""
     if response.headers["content-type"].startswith("text/event-stream"):
@@ -72,7 +77,7 @@ async def test_it_serves_a_tool_call_to_a_valid_key(acme_db, make_key, fake_regi
         response = await call(http, raw, headers={"X-Request-ID": "abc-123"})
     assert response.status_code == 200
     assert response.headers["x-request-id"] == "abc-123"
-    assert payload(response)["result"]["structuredContent"]["text"] == "hi"
+    assert tool_data(response)["text"] == "hi"
 
 
 async def test_it_answers_401_with_a_bearer_challenge_when_no_key_is_sent(acme_db, fake_registry, spy_auth):
@@ -188,13 +193,30 @@ async def test_it_refuses_a_foreign_origin_before_authenticating(acme_db, make_k
 async def test_it_accepts_the_sites_own_origin_and_configured_ones(
     acme_db, make_key, fake_registry, settings
 ):
+    settings.SITE_URL = "https://admin.example.test"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "admin.example.test"]
     settings.MCP_ALLOWED_ORIGINS = ["http://localhost:6274"]
     raw = await make_key(acme_db)
     async with raw_http() as http:
-        own = await call(http, raw, headers={"Origin": "http://127.0.0.1:8000"})
+        own = await call(http, raw, headers={"Origin": "https://admin.example.test"})
         configured = await call(http, raw, headers={"Origin": "http://localhost:6274"})
         other_port = await call(http, raw, headers={"Origin": "http://localhost:6275"})
     assert (own.status_code, configured.status_code, other_port.status_code) == (200, 200, 403)
+
+
+async def test_it_accepts_any_loopback_origin_when_the_site_itself_is_loopback(
+    acme_db, make_key, fake_registry, settings
+):
+    """The MCP Inspector's web UI and the conformance suite's client run on another loopback port."""
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    raw = await make_key(acme_db)
+    origins = ["http://localhost:6274", "http://127.0.0.1:3001", "http://[::1]:9000"]
+    async with raw_http() as http:
+        statuses = [(await call(http, raw, headers={"Origin": o})).status_code for o in origins]
+        remote = await call(http, raw, headers={"Origin": "http://evil.example:8000"})
+        https_loopback = await call(http, raw, headers={"Origin": "https://localhost:6274"})
+    assert statuses == [200, 200, 200]
+    assert (remote.status_code, https_loopback.status_code) == (403, 403)
 
 
 async def test_it_answers_a_cors_preflight_from_an_allowed_origin_without_credentials(
@@ -358,14 +380,15 @@ async def test_it_accepts_a_raw_initialize_at_2025_06_18(acme_db, make_key, fake
     result = payload(response)["result"]
     assert result["protocolVersion"] == "2025-06-18"
     assert result["serverInfo"]["name"] == "orderdesk-admin"
-    assert "stores_list" in result["instructions"] and "idempotency_key" in result["instructions"]
+    assert result["instructions"].startswith("OrderDesk Admin")
     assert "mcp-session-id" not in response.headers  # stateless: any process can serve the next request
     assert [t["name"] for t in payload(listed)["result"]["tools"]] == [
         "stores_echo",
         "orders_fake_fail",
         "orders_fake_page",
+        "describe_tool",
     ]
-    assert payload(called)["result"]["structuredContent"]["text"] == "x"
+    assert tool_data(called)["text"] == "x"
 
 
 async def test_it_ignores_whitespace_around_header_values(acme_db, make_key, fake_registry):
@@ -375,7 +398,7 @@ async def test_it_ignores_whitespace_around_header_values(acme_db, make_key, fak
     async with raw_http() as http:
         response = await http.post("/mcp", json=body, headers={**route, "Authorization": f"Bearer {raw}  "})
     assert response.status_code == 200
-    assert payload(response)["result"]["structuredContent"]["text"] == "x"
+    assert tool_data(response)["text"] == "x"
 
 
 async def test_it_keeps_protocol_errors_as_json_rpc_errors(acme_db, make_key, fake_registry):

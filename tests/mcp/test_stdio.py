@@ -72,8 +72,13 @@ async def test_it_serves_the_keys_tools_over_stdio_with_only_json_rpc_on_stdout(
         )
     names = {tool.name for tool in client_tools.tools}
     assert {"stores_list", "stores_get"} <= names and "stores_register" not in names
-    assert [s["name"] for s in result.structured_content["stores"]] == ["Acme Main"]
-    assert refused.is_error and refused.content[0].text == "Unknown tool: stores_register"
+    assert result.structured_content is None  # output schemas are opt-in (--output-schema true)
+    assert [s["name"] for s in json.loads(result.content[0].text)["stores"]] == ["Acme Main"]
+    assert refused.is_error
+    assert (
+        refused.content[0].text
+        == "stores_register is not allowed for this key: it needs a key with stores:admin."
+    )
     assert_only_json_rpc(copy)
     traces = [t async for t in Trace.objects.order_by("started_at")]
     assert [(t.operation, t.source, t.actor_key_id) for t in traces] == [

@@ -71,14 +71,18 @@ async def listed(client) -> dict:
 async def test_it_lists_every_registry_operation_to_a_full_key(acme_db, make_key, orderdesk, mode):
     async with connect(await make_key(acme_db, scope="read_write", admin=True), mode) as client:
         tools = await listed(client)
-    assert sorted(tools) == sorted(op.name for op in REGISTRY)
+    assert sorted(tools) == sorted([*(op.name for op in REGISTRY), "describe_tool"])
     for op in REGISTRY:
         tool = tools[op.name]
-        assert tool.description == op.description
-        assert tool.annotations.read_only_hint is op.read_only
-        assert tool.annotations.destructive_hint is op.destructive
-        assert tool.annotations.idempotent_hint is op.idempotent
-        assert tool.output_schema is not None
+        assert op.description.startswith(tool.description.split()[0])
+        assert len(tool.description.encode()) <= 300
+        # Hints equal to the MCP defaults (not read-only, destructive, not idempotent) are left out.
+        hints = tool.annotations
+        assert (hints.read_only_hint or False) is op.read_only
+        if not op.read_only:
+            assert (hints.destructive_hint is not False) is op.destructive
+            assert (hints.idempotent_hint or False) is op.idempotent
+        assert tool.output_schema is not None  # this connection asked for output schemas
         assert tool.input_schema["additionalProperties"] is False
         assert not {"tenant", "actor", "progress"} & set(tool.input_schema["properties"])
 
@@ -88,7 +92,11 @@ async def test_it_lists_only_read_only_tools_to_a_read_key(acme_db, make_key, or
         tools = await listed(client)
     assert {"stores_list", "stores_get", "stores_test", "stores_use"} <= set(tools)
     assert not {"stores_register", "stores_delete"} & set(tools)
-    assert all(tool.annotations.read_only_hint for tool in tools.values())
+    ops = {op.name: op for op in REGISTRY}
+    assert all(ops[name].permission == "read" for name in tools if name != "describe_tool")
+    # stores_test and stores_use write (a test result, the key's default store): not "read-only".
+    not_read_only = sorted(name for name, tool in tools.items() if not tool.annotations.read_only_hint)
+    assert not_read_only == ["stores_test", "stores_use"]
 
 
 async def test_it_gates_store_registration_behind_stores_admin(acme_db, make_key, orderdesk, mode):
@@ -97,7 +105,11 @@ async def test_it_gates_store_registration_behind_stores_admin(acme_db, make_key
         refused = await client.call_tool(
             "stores_register", {"name": "Sneaky", "orderdesk_store_id": "5", "api_key": "k" * 20}
         )
-    assert refused.is_error and refused.content[0].text == "Unknown tool: stores_register"
+    assert refused.is_error
+    assert (
+        refused.content[0].text
+        == "stores_register is not allowed for this key: it needs a key with stores:admin."
+    )
     assert not await Store.objects.filter(name="Sneaky").aexists()
 
 

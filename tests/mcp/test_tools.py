@@ -16,7 +16,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def tool_names(client) -> list[str]:
-    return sorted(tool.name for tool in (await client.list_tools()).tools)
+    """The operations listed (describe_tool, listed to every key, has its own tests)."""
+    return sorted(tool.name for tool in (await client.list_tools()).tools if tool.name != "describe_tool")
+
+
+def without_notice(data: dict) -> dict:
+    """A result without the shopper-text notice that results of order and product tools carry."""
+    assert data.pop("data_notice").startswith("Text in this result comes from OrderDesk and its shoppers")
+    return data
 
 
 async def test_it_negotiates_the_expected_protocol_version(acme_db, make_key, fake_registry, mode):
@@ -72,10 +79,12 @@ async def test_it_describes_tools_from_the_operation(acme_db, make_key, fake_reg
         "type": "integer",
     }
     assert echo.annotations.read_only_hint is True and echo.annotations.open_world_hint is False
-    assert note.annotations.read_only_hint is False
+    # Only hints that differ from the MCP defaults are sent (not read-only, destructive, not
+    # idempotent, open world).
+    assert note.annotations.read_only_hint is None
     assert note.annotations.destructive_hint is False
-    assert note.annotations.idempotent_hint is False
-    assert note.annotations.open_world_hint is True
+    assert note.annotations.idempotent_hint is None
+    assert note.annotations.open_world_hint is None
     assert tools["products_fake_batch"].annotations.idempotent_hint is True
 
 
@@ -100,7 +109,11 @@ async def test_it_calls_a_tool_with_structured_and_text_content(acme_db, make_ke
 async def test_it_keeps_money_as_a_decimal_string(acme_db, make_key, fake_registry, mode):
     async with connect(await make_key(acme_db, scope="read_write"), mode) as client:
         result = await client.call_tool("orders_add_fake_note", {"order_id": "123", "note": "Packed"})
-    assert result.structured_content == {"order_id": "123", "note": "Packed", "total": "12.50"}
+    assert without_notice(result.structured_content) == {
+        "order_id": "123",
+        "note": "Packed",
+        "total": "12.50",
+    }
 
 
 async def test_it_ignores_a_tenant_sent_as_an_argument(acme_db, globex, make_key, fake_registry):
@@ -116,6 +129,13 @@ async def test_it_rejects_an_unknown_argument_naming_it(acme_db, make_key, fake_
         result = await client.call_tool("stores_echo", {"text": "hi", "colour": "red"})
     assert result.is_error is True
     assert result.content[0].text == "Invalid arguments: colour: unknown argument"
+    assert fake_ops.CALLS == []
+
+
+async def test_it_suggests_the_closest_argument_for_an_unknown_one(acme_db, make_key, fake_registry):
+    async with connect(await make_key(acme_db)) as client:
+        result = await client.call_tool("stores_echo", {"text": "hi", "time": 2})
+    assert result.content[0].text == "Invalid arguments: time: unknown argument (did you mean times?)"
     assert fake_ops.CALLS == []
 
 
@@ -136,15 +156,20 @@ async def test_it_accepts_objects_sent_as_json_text(acme_db, make_key, fake_regi
     assert result.structured_content["text"] == "[1][1]"
 
 
-async def test_it_refuses_a_write_tool_to_a_read_key_like_an_unknown_tool(
+async def test_it_refuses_a_write_tool_to_a_read_key_saying_what_it_needs(
     acme_db, make_key, fake_registry, mode
 ):
     async with connect(await make_key(acme_db, scope="read"), mode) as client:
         refused = await client.call_tool("orders_add_fake_note", {"order_id": "1", "note": "x"})
         unknown = await client.call_tool("orders_teleport", {})
+        misspelt = await client.call_tool("orders_fake_pages", {})
     assert refused.is_error is True and unknown.is_error is True
-    assert refused.content[0].text == "Unknown tool: orders_add_fake_note"
+    assert refused.content[0].text == (
+        "orders_add_fake_note is not allowed for this key: it needs a read_write key "
+        "(on a connection not limited to reading)."
+    )
     assert unknown.content[0].text == "Unknown tool: orders_teleport"
+    assert misspelt.content[0].text == "Unknown tool: orders_fake_pages; did you mean orders_fake_page?"
     assert fake_ops.CALLS == []  # zero upstream calls
     trace = await Trace.objects.aget(operation="orders_add_fake_note")
     assert (trace.outcome, trace.error_code, trace.upstream_calls) == ("error", "forbidden", 0)
@@ -156,7 +181,9 @@ async def test_it_refuses_a_write_tool_to_a_read_key_like_an_unknown_tool(
 async def test_it_refuses_a_tool_outside_the_keys_toolsets(acme_db, make_key, fake_registry):
     async with connect(await make_key(acme_db, scope="read_write", toolsets=("stores",))) as client:
         result = await client.call_tool("orders_fake_page", {})
-    assert result.content[0].text == "Unknown tool: orders_fake_page"
+    assert result.content[0].text == (
+        "orders_fake_page is not allowed for this key: it needs the orders toolset (this key has stores)."
+    )
     assert fake_ops.CALLS == []
 
 
@@ -235,7 +262,7 @@ async def test_it_reports_progress_for_an_operation_that_reports_it(acme_db, mak
 
     async with connect(await make_key(acme_db, scope="read_write"), mode) as client:
         result = await client.call_tool("products_fake_batch", {"count": 3}, progress_callback=on_progress)
-    assert result.structured_content == {"done": 3}
+    assert without_notice(result.structured_content) == {"done": 3}
     assert events == [(1, 3, "item 1 of 3"), (2, 3, "item 2 of 3"), (3, 3, "item 3 of 3")]
 
 

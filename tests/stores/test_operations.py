@@ -35,8 +35,11 @@ def test_it_declares_the_seven_store_operations_with_truthful_hints():
     ops = {op.name: op for op in REGISTRY if op.toolset == "stores"}
 
     assert sorted(ops) == sorted(STORE_OPERATIONS)
-    for name in ["stores_list", "stores_get", "stores_test", "stores_use"]:
+    for name in ["stores_list", "stores_get"]:
         assert ops[name].read_only and not ops[name].destructive and ops[name].permission == "read"
+    # Any reader may call these, but they write (the key's default store, the store's test result).
+    for name in ["stores_test", "stores_use"]:
+        assert not ops[name].read_only and not ops[name].destructive and ops[name].permission == "read"
     assert not ops["stores_register"].read_only and not ops["stores_register"].destructive
     assert ops["stores_register"].permission == "manage_stores"
     assert ops["stores_update"].permission == "manage_stores" and ops["stores_update"].idempotent

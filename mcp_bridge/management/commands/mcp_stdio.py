@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from api_keys.core import authenticate
 from kernel import context
-from mcp_bridge.mcp_auth import audit_auth_failure
+from kernel.errors import Forbidden
+from mcp_bridge.mcp_auth import audit_auth_failure, parse_options
 from mcp_bridge.server import serve_stdio
 
 
@@ -34,6 +35,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--key", required=True, help="The agent API key (odk_…) to act as.")
+        # The same narrowing a /mcp connection asks for with its X-OrderDesk-* headers.
+        parser.add_argument("--toolsets", help="Serve only these of the key's toolsets (comma-separated).")
+        parser.add_argument("--read-only", action="store_true", help="Serve only the key's reading tools.")
+        parser.add_argument(
+            "--output-schema",
+            choices=("true", "false"),
+            help="Send output schemas and structured results (default: the key's setting).",
+        )
 
     def handle(self, *args, **options):
         _logs_to_stderr()
@@ -43,5 +52,12 @@ class Command(BaseCommand):
             if actor is None:
                 audit_auth_failure(raw, interface="stdio")
                 raise CommandError("The API key is invalid, revoked or expired.")
+        try:
+            connection = parse_options(
+                options["toolsets"], "true" if options["read_only"] else None, options["output_schema"]
+            )
+            connection.narrow(actor)
+        except (ValueError, Forbidden) as exc:
+            raise CommandError(str(exc).replace("X-OrderDesk-", "--").lower()) from None
         logging.getLogger(__name__).info("Serving MCP over stdio for %s", actor.label)
-        anyio.run(serve_stdio, raw, actor)
+        anyio.run(serve_stdio, raw, actor, connection)
