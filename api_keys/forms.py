@@ -61,6 +61,11 @@ class KeyCreateForm(forms.Form):
     calls_per_minute = forms.IntegerField(
         required=False, min_value=1, max_value=CALLS_PER_MINUTE_MAX, label="Calls per minute"
     )
+    output_schema = forms.BooleanField(
+        required=False,
+        label="Structured output",
+        help_text="Send MCP outputSchema and structuredContent; roughly doubles what the agent reads.",
+    )
 
     def __init__(self, *args, store_choices: list[tuple[str, str]], **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -101,6 +106,7 @@ class KeyCreateForm(forms.Form):
             "toolsets": data["toolsets"],
             "expires_at": data["expires_at"],
             "calls_per_minute": data["calls_per_minute"],
+            "output_schema": data["output_schema"],
         }
 
     def add_service_error(self, exc: InvalidInput) -> None:

@@ -38,6 +38,9 @@ class ApiKey(models.Model):
         "stores.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     calls_per_minute = models.PositiveIntegerField(null=True, blank=True)  # None: the server default
+    # Send MCP outputSchema and structuredContent for this key's tools. Opt-in: it roughly doubles what
+    # an agent reads for every tools/list and tool result.
+    output_schema = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

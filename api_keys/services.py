@@ -118,6 +118,7 @@ def key_summary(key: ApiKey, stores: Iterable[Store] = ()) -> dict[str, object]:
         "toolsets": key.toolsets or "all",
         "expires_at": key.expires_at.isoformat() if key.expires_at else None,
         "calls_per_minute": key.calls_per_minute,
+        "output_schema": key.output_schema,
     }
 
 
@@ -133,11 +134,14 @@ def key_create(
     toolsets: Iterable[str] = (),
     expires_at: datetime | None = None,
     calls_per_minute: int | None = None,
+    output_schema: bool = False,
 ) -> tuple[ApiKey, str]:
     """Create an agent key and return it with its raw value `odk_<id>_<secret>`, shown once.
 
     Invariants: owners only; every store belongs to `tenant`; toolsets are known ([] = all); the
-    expiry is in the future; 1 ≤ calls_per_minute ≤ 10,000 (None = server default).
+    expiry is in the future; 1 ≤ calls_per_minute ≤ 10,000 (None = server default). `output_schema`
+    makes /mcp send each tool's outputSchema and structuredContent to this key (off by default: it
+    roughly doubles what the agent reads).
     """
     require_key_manager(tenant=tenant, actor=actor)
     name = _clean_name(name)
@@ -162,6 +166,7 @@ def key_create(
             toolsets=toolsets,
             expires_at=expires_at,
             calls_per_minute=calls_per_minute,
+            output_schema=bool(output_schema),
             created_by=actor.user,
         )
         key.stores.set(stores)

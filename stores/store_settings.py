@@ -1,15 +1,25 @@
 """A store's OrderDesk settings and folders, read once per 5 minutes for every operation that needs them
-(`stores_get`, and the order operations that turn folder names into ids)."""
+(`stores_get`, and the order operations that turn folder names into ids).
+
+The read is single-flight: when the cached copy is missing or has just expired, concurrent callers for
+one store share one upstream `GET /store` instead of each spending a rate-limit token on it.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from kernel.singleflight import SingleFlight
 from stores import selectors
 from stores.cache import TTL_STORE_SETTINGS, cached
 from stores.client import get_client
 from stores.models import Store
 from stores.types import settings_summary
+
+# Reads in progress, per (tenant, store). The flight covers the cache lookup too, so callers that arrive
+# while it runs neither look up nor fetch.
+_flights: SingleFlight[tuple[Any, Any], dict[str, Any]] = SingleFlight()
 
 
 async def store_settings(store: Store) -> dict[str, Any]:
@@ -22,4 +32,8 @@ async def store_settings(store: Store) -> dict[str, Any]:
     async def fetch() -> dict[str, Any]:
         return settings_summary(await get_client().get(selectors.store_credentials(store), "/store"))
 
-    return await cached(store.tenant_id, store.pk, "store", {}, TTL_STORE_SETTINGS, fetch)
+    async def read() -> dict[str, Any]:
+        return await cached(store.tenant_id, store.pk, "store", {}, TTL_STORE_SETTINGS, fetch)
+
+    # Every caller of a flight gets the same object: each gets its own copy, as from the cache.
+    return copy.deepcopy(await _flights.run((store.tenant_id, store.pk), read))

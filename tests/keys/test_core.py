@@ -1,6 +1,10 @@
+import asyncio
 import datetime as dt
+import threading
+import time
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from api_keys import core, services
@@ -179,3 +183,93 @@ async def test_it_limits_stores_asynchronously(transactional_db, alice, acme, cr
     _, raw = await sync_to_async(create_key)(alice, all_stores=False, store_ids=[store.pk])
     actor = await core.aauthenticate(raw)
     assert actor.allowed_store_ids == frozenset({store.pk})
+
+
+# --- Single flight: concurrent callers on a cold cache share one bcrypt check ----------------------------
+
+
+@pytest.fixture
+def slow_bcrypt_calls(monkeypatch):
+    """Counts bcrypt checks, each made slow enough that concurrent callers are all waiting on it."""
+    calls = SlowCalls()
+    real = core._check_secret
+
+    def counting(key, secret):
+        calls.append(key.pk)
+        calls.entered.set()
+        time.sleep(0.2)
+        return real(key, secret)
+
+    monkeypatch.setattr(core, "_check_secret", counting)
+    return calls
+
+
+class SlowCalls(list):
+    def __init__(self):
+        super().__init__()
+        self.entered = threading.Event()
+
+
+async def test_concurrent_verifications_of_one_key_on_a_cold_cache_run_bcrypt_once(
+    transactional_db, alice, create_key, slow_bcrypt_calls
+):
+    key, raw = await sync_to_async(create_key)(alice)
+    actors = await asyncio.gather(*(core.aauthenticate(raw) for _ in range(8)))
+    assert all(actor is not None and actor.api_key.pk == key.pk for actor in actors)
+    assert slow_bcrypt_calls == [key.pk]
+
+
+async def test_concurrent_verifications_run_bcrypt_once_again_when_the_cache_expires(
+    transactional_db, alice, create_key, slow_bcrypt_calls, settings
+):
+    settings.API_KEY_VERIFY_CACHE_SECONDS = 0
+    _, raw = await sync_to_async(create_key)(alice)
+    await asyncio.gather(*(core.aauthenticate(raw) for _ in range(5)))
+    await asyncio.gather(*(core.aauthenticate(raw) for _ in range(5)))
+    assert len(slow_bcrypt_calls) == 2
+
+
+async def test_a_wrong_secret_never_shares_the_flight_of_the_right_one(
+    transactional_db, alice, create_key, slow_bcrypt_calls
+):
+    _, raw = await sync_to_async(create_key)(alice)
+    presented = [raw, wrong_secret(raw)] * 4
+    actors = await asyncio.gather(*(core.aauthenticate(p) for p in presented))
+    assert [actor is not None for actor in actors] == [True, False] * 4
+    assert len(slow_bcrypt_calls) == 2
+
+
+async def test_a_failed_check_reaches_every_waiter_and_is_not_remembered(
+    transactional_db, alice, create_key, monkeypatch
+):
+    _, raw = await sync_to_async(create_key)(alice)
+    calls = []
+
+    def broken(key, secret):
+        calls.append(key.pk)
+        time.sleep(0.1)
+        raise RuntimeError("bcrypt exploded")
+
+    monkeypatch.setattr(core, "_check_secret", broken)
+    results = await asyncio.gather(*(core.aauthenticate(raw) for _ in range(4)), return_exceptions=True)
+    assert len(calls) == 1
+    assert all(isinstance(r, RuntimeError) for r in results)
+
+    monkeypatch.undo()
+    assert await core.aauthenticate(raw) is not None  # the next caller checks afresh
+
+
+async def test_a_cancelled_first_caller_does_not_fail_the_others(
+    transactional_db, alice, create_key, slow_bcrypt_calls
+):
+    key, raw = await sync_to_async(create_key)(alice)
+    first = asyncio.create_task(core.aauthenticate(raw))
+    await asyncio.to_thread(slow_bcrypt_calls.entered.wait, 5)  # the first caller's check is running
+    others = [asyncio.create_task(core.aauthenticate(raw)) for _ in range(4)]
+    await asyncio.sleep(0.02)
+    first.cancel()
+    actors = await asyncio.gather(*others)
+    assert all(actor is not None for actor in actors)
+    assert slow_bcrypt_calls == [key.pk]
+    with pytest.raises(asyncio.CancelledError):
+        await first

@@ -1,7 +1,9 @@
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from api_keys import core
 from api_keys.models import ApiKey
@@ -94,3 +96,82 @@ def test_it_audits_with_source_cli(alice, acme):
     event = AuditEvent.objects.get(action="key.created")
     assert event.source == "cli" and event.tenant == acme and event.actor_user == alice
     assert core.parse(stdout.strip())[1] not in str(event.detail)
+
+
+def created(*options):
+    stdout, _ = run("--email", "alice@acme.test", "--name", "n", "--scope", "read", *options)
+    return ApiKey.objects.get(pk=core.parse(stdout.strip())[0])
+
+
+def test_it_limits_the_toolsets(alice):
+    key = created("--toolsets", "shipments, orders")
+    assert key.toolsets == ["orders", "shipments"]
+
+
+@pytest.mark.parametrize("toolsets", ["orders,inventory", "Orders", "orders,,nope"])
+def test_it_names_an_unknown_toolset(alice, toolsets):
+    bad = "inventory" if "inventory" in toolsets else ("Orders" if "Orders" in toolsets else "nope")
+    with pytest.raises(CommandError, match=rf"--toolsets: Unknown toolset {bad}; choose from stores, orders"):
+        created("--toolsets", toolsets)
+    assert not ApiKey.objects.exists()
+
+
+def test_it_sets_the_rate(alice):
+    assert created("--rate", "120").calls_per_minute == 120
+    assert created().calls_per_minute is None  # the server default
+
+
+@pytest.mark.parametrize("rate", ["0", "-5", "10001"])
+def test_it_refuses_a_rate_out_of_range(alice, rate):
+    with pytest.raises(CommandError, match=r"--rate: Calls per minute must be between 1 and 10,000"):
+        created("--rate", rate)
+    assert not ApiKey.objects.exists()
+
+
+def test_it_refuses_a_rate_that_is_not_a_number(alice):
+    with pytest.raises(CommandError, match=r"--rate: give the tool calls per minute as a whole number"):
+        created("--rate", "fast")
+
+
+def test_it_expires_in_days_from_now(alice):
+    before = timezone.now()
+    key = created("--expires", "30")
+    assert before + dt.timedelta(days=30) <= key.expires_at <= timezone.now() + dt.timedelta(days=30)
+
+
+def test_it_expires_on_an_iso_date_at_midnight_utc(alice):
+    day = timezone.now().date() + dt.timedelta(days=10)
+    key = created("--expires", day.isoformat())
+    assert key.expires_at == dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("expires", "message"),
+    [
+        ("0", "--expires: give at least 1 day"),
+        ("soon", "--expires: give a number of days or an ISO date"),
+        ("2030-02-30", "--expires: give a number of days or an ISO date"),
+        ("2001-01-01", "--expires: The expiry must be in the future"),
+    ],
+)
+def test_it_refuses_a_bad_expiry(alice, expires, message):
+    with pytest.raises(CommandError, match=message):
+        created("--expires", expires)
+    assert not ApiKey.objects.exists()
+
+
+def test_it_opts_into_output_schema_and_audits_it(alice):
+    key = created("--output-schema")
+    assert key.output_schema
+    assert AuditEvent.objects.get(action="key.created").detail["output_schema"] is True
+    assert not created().output_schema  # off unless asked for
+
+
+def test_the_options_reach_the_actor_the_mcp_server_reads(alice):
+    stdout, _ = run(
+        "--email", "alice@acme.test", "--name", "n", "--scope", "read",
+        "--toolsets", "products", "--rate", "7", "--expires", "3", "--output-schema",
+    )  # fmt: skip
+    actor = core.authenticate(stdout.strip())
+    assert actor.toolsets == frozenset({"products"})
+    assert actor.api_key.output_schema is True and actor.api_key.calls_per_minute == 7

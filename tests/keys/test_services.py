@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from api_keys import core, selectors, services
@@ -108,8 +109,26 @@ def test_it_audits_creation_without_the_secret(alice, acme, store_factory, creat
     assert event.detail["stores"] == ["Main"]
     assert event.detail["toolsets"] == ["orders"]
     assert event.detail["expires_at"] is None
+    assert event.detail["output_schema"] is False
     secret = raw.split("_", 2)[2]
     assert secret not in str(event.detail) and secret not in event.target_label
+
+
+def test_output_schema_is_off_unless_asked_for_and_reaches_the_actor(alice, create_key):
+    plain, _ = create_key(alice)
+    assert plain.output_schema is False
+    key, raw = create_key(alice, output_schema=True)
+    key.refresh_from_db()
+    assert key.output_schema is True
+    assert AuditEvent.objects.filter(action="key.created", target_id=key.pk).get().detail["output_schema"]
+    # The MCP server reads it from the actor that verification builds.
+    assert core.authenticate(raw).api_key.output_schema is True
+
+
+async def test_the_key_verified_on_mcp_carries_output_schema(transactional_db, alice, create_key):
+    _, raw = await sync_to_async(create_key)(alice, output_schema=True)
+    assert (await core.aauthenticate(raw)).api_key.output_schema is True
+    assert (await core.aauthenticate(raw)).api_key.output_schema is True  # from the verification cache
 
 
 def test_it_emails_the_owners_when_a_key_is_created(

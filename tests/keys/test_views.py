@@ -127,6 +127,21 @@ def test_it_limits_a_key_to_chosen_stores(owner, acme, store_factory):
     assert key.calls_per_minute == 60 and key.stores_admin and key.scope == "read_write"
 
 
+def test_it_creates_a_key_with_structured_output_and_lists_it(owner):
+    page = owner.get(reverse("keys:list"))
+    assertContains(page, 'name="output_schema"')
+    assertContains(page, "Send MCP outputSchema and structuredContent")
+    owner.post(reverse("keys:create"), form_data(output_schema="on"))
+    assert ApiKey.objects.get().output_schema
+    assertContains(owner.get(reverse("keys:list")), "structured output</span>")
+
+
+def test_it_leaves_structured_output_off_by_default(owner):
+    owner.post(reverse("keys:create"), form_data())
+    assert not ApiKey.objects.get().output_schema
+    assertNotContains(owner.get(reverse("keys:list")), "structured output</span>")
+
+
 def test_it_requires_a_store_when_limiting_stores(owner):
     response = owner.post(reverse("keys:create"), form_data(store_access="some"))
     assert "store_ids" in response.context["form"].errors

@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 from kernel import tracing
@@ -11,9 +13,14 @@ class FakeClient:
         self.answers: dict[str, object] = {}
         self.calls: list[tuple[object, str]] = []
         self.spans: list = []
+        self.delay = 0.0  # seconds each answer takes, so that concurrent callers overlap
+        self.called = asyncio.Event()
 
     async def get(self, creds, path, *, params=None):
         self.calls.append((creds, path))
+        self.called.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         for span in self.spans:
             tracing.record_span(span)
         answer = self.answers[path]
