@@ -113,16 +113,17 @@ async def run(url: str, open_url: str, raw: str, calls: int) -> None:
             page = await client.call_tool("orders_list", {})
             if page.is_error:
                 raise SystemExit(f"orders_list failed: {page.content[0].text}")
-            rows = next((v for v in page.structured_content.values() if isinstance(v, list)), [])
+            rows = next((v for v in json.loads(page.content[0].text).values() if isinstance(v, list)), [])
             page_bytes = (len(page.content[0].text.encode()), len(rows))
             ids, cursor = [], None
             while len(ids) < 120:
                 listing = await client.call_tool(
                     "orders_list", {"limit": 100, **({"cursor": cursor} if cursor else {})}
                 )
-                found = next((v for v in listing.structured_content.values() if isinstance(v, list)), [])
+                data = json.loads(listing.content[0].text)  # structured content is opt-in
+                found = next((v for v in data.values() if isinstance(v, list)), [])
                 ids += [row["id"] for row in found]
-                cursor = listing.structured_content.get("next_cursor")
+                cursor = data.get("next_cursor")
                 if not cursor:
                     break
             first = ids[0]
