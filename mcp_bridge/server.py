@@ -58,6 +58,14 @@ def _version() -> str:
 # minutes, each for its own credentials only.
 TOOLS_LIST_TTL_MS = 300_000
 
+UNSERVED_METHODS = (
+    "prompts/list",
+    "prompts/get",
+    "resources/list",
+    "resources/read",
+    "resources/templates/list",
+)
+
 DESCRIBE_TOOL_DEFINITION = MCPTool(
     name=DESCRIBE_TOOL,
     title="Describe a tool",
@@ -110,18 +118,15 @@ class OrderDeskMCP(MCPServer):
             **kwargs,
         )
         lowlevel = self._lowlevel_server
-        # Tools only: no prompts or resources are advertised while there are none.
-        for method in (
-            "prompts/list",
-            "prompts/get",
-            "resources/list",
-            "resources/read",
-            "resources/templates/list",
-        ):
-            lowlevel._request_handlers.pop(method, None)
         lowlevel.__class__ = type(
-            "OrderDeskLowLevelServer", (type(lowlevel),), {"instructions": _PerCallerInstructions(self)}
+            "OrderDeskLowLevelServer",
+            (type(lowlevel),),
+            {"instructions": _PerCallerInstructions(self)},
         )
+        # Tools only: with no prompts or resources to offer, their methods are not served, so they are
+        # not advertised either (a client that asks anyway gets "method not found").
+        for method in UNSERVED_METHODS:
+            lowlevel._request_handlers.pop(method, None)
         self.registry = registry
         # Built on first use per operation and kept, keyed by name; a changed Operation object is rebuilt.
         self._specs: dict[str, tuple[mcp_tools.ToolSpec, MCPTool, MCPTool]] = {}

@@ -7,20 +7,26 @@ Installs the suite and Node 22 from the npm registry into var/conformance/ (once
 under uvicorn on a free 127.0.0.1 port with a fresh database and a read_write key, and runs the
 scenarios that apply to any server. The others (tools-call-*, resources-*, prompts-*, elicitation,
 sampling, tasks) call fixture tools, resources and prompts by name that only the suite's reference
-server has. Prints one line per scenario and exits non-zero if any check failed.
+server has. The DNS-rebinding scenario also runs through a plain TCP proxy on another loopback port,
+as a browser-based client on localhost reaches a local server. Prints one line per scenario and exits
+non-zero if any check failed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +40,13 @@ NOT_APPLICABLE = {
     "sep-2575-server-rejects-undeclared-capability",
     "sep-2575-missing-capability-http-400",
 }
+# Checks of methods this server does not offer (it has no prompts or resources, advertises neither, and
+# answers their methods "method not found", as the specification asks).
+NOT_OFFERED = {
+    "sep-2549-prompts-list-caching-hints",
+    "sep-2549-resources-list-caching-hints",
+    "sep-2549-resources-templates-list-caching-hints",
+}
 SCENARIOS = {
     "2025-11-25": ["server-initialize", "ping", "tools-list", "dns-rebinding-protection"],
     "2026-07-28": [
@@ -44,6 +57,41 @@ SCENARIOS = {
         "http-header-validation",
     ],
 }
+
+
+# Scenarios also run through a proxy on another loopback port (a client on a different local origin).
+PROXIED = {"2025-11-25": ["dns-rebinding-protection"], "2026-07-28": ["dns-rebinding-protection"]}
+
+
+@contextlib.contextmanager
+def loopback_proxy(target_port: int) -> Iterator[int]:
+    """A byte-for-byte TCP proxy on a free 127.0.0.1 port to `target_port`, in a background thread."""
+    port = free_port()
+    loop = asyncio.new_event_loop()
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", target_port)
+        await asyncio.gather(
+            pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True
+        )
+
+    server = loop.run_until_complete(asyncio.start_server(handle, "127.0.0.1", port))
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        loop.call_soon_threadsafe(server.close)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
 
 
 def install() -> Path | None:
@@ -155,27 +203,32 @@ def main() -> int:
         server = start_server(env, port)
         try:
             unexpected = 0
-            for version, scenarios in SCENARIOS.items():
-                for scenario in scenarios:
-                    checks = run_scenario(binary, f"http://127.0.0.1:{port}/mcp", version, scenario)
+            with loopback_proxy(port) as proxy_port:
+                runs = [(v, s, port, "") for v, names in SCENARIOS.items() for s in names]
+                runs += [(v, s, proxy_port, " (proxy)") for v, names in PROXIED.items() for s in names]
+                for version, scenario, target, via in runs:
+                    checks = run_scenario(binary, f"http://127.0.0.1:{target}/mcp", version, scenario)
                     passed = sum(check["status"] == "SUCCESS" for check in checks)
                     failures = [check for check in checks if check["status"] == "FAILURE"]
                     skipped = [check for check in failures if check["id"] in NOT_APPLICABLE]
+                    unoffered = [check for check in failures if check["id"] in NOT_OFFERED]
                     note = (
                         f"  ({len(skipped)} not applicable: need the suite's fixture tools)"
                         if skipped
                         else ""
                     )
+                    if unoffered:
+                        note += f"  ({len(unoffered)} not applicable: no prompts or resources offered)"
                     others = Counter(
                         c["status"].lower() for c in checks if c["status"] not in ("SUCCESS", "FAILURE")
                     )
                     note += "".join(f", {n} {status}" for status, n in sorted(others.items()))
-                    print(f"{version}  {scenario:28} {passed}/{len(checks)} passed{note}")
+                    print(f"{version}  {scenario + via:28} {passed}/{len(checks)} passed{note}")
                     for check in checks:
                         if check["status"] == "WARNING":
                             print(f"    warning {check['id']}: {check.get('errorMessage', '')}")
                     for check in failures:
-                        if check["id"] not in NOT_APPLICABLE:
+                        if check["id"] not in NOT_APPLICABLE | NOT_OFFERED:
                             unexpected += 1
                             print(f"    FAILED {check['id']}: {check.get('errorMessage', '')}")
                     if not checks:
