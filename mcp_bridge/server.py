@@ -66,8 +66,8 @@ found" means the object does not exist in the stores you can use.
 - Field names follow OrderDesk's API (id, source_id, email, folder_id, order_total, date_added, …), so \
 OrderDesk's documentation applies to them.
 - A result over 100 KiB is cut to fit and carries `truncated` (which list was shortened, how many rows \
-were returned and omitted). Omitted rows are not covered by `next_cursor`: repeat the call with a \
-smaller `limit`, the summary preset or narrower filters.
+were returned and omitted). A cut page's `returned` counts the rows you got and its `next_cursor` \
+continues at the first omitted row; a smaller `limit` or the summary preset avoids the cut.
 """
 
 
@@ -185,7 +185,7 @@ def _result(spec: mcp_tools.ToolSpec, result: Any) -> CallToolResult:
         return CallToolResult(content=[TextContent(type="text", text=compact_json(result))])
     text = compact_json(data)
     if len(text.encode()) > settings.MCP_RESPONSE_LIMIT:
-        data = fit(data, settings.MCP_RESPONSE_LIMIT)
+        data = fit(data, settings.MCP_RESPONSE_LIMIT, source=result)
         text = compact_json(data)
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 

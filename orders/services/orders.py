@@ -26,7 +26,7 @@ from orders.services.dates import ORDERDESK_FORMAT, date_range, utc_now_text
 from orders.services.idempotency import Claim, run_idempotent
 from orders.services.presets import project
 from orders.types import Order, OrderPage
-from records.cursor import make_cursor, read_cursor
+from records.cursor import Position, read_cursor
 from records.delete import delete_record
 from records.store_call import StoreCall, open_store, record_of, store_folders, upstream_errors
 from records.types import Deleted
@@ -210,13 +210,14 @@ async def orders_list(
         if total is not None and total < offset + len(rows):
             total = None  # OrderDesk's count is not always right; do not page on a wrong one
         has_more = offset + len(rows) < total if total is not None else len(rows) >= limit
+        position = Position("orders_list", scope, offset)
         return OrderPage(
             orders=[project(row, fields, folders) for row in rows],
-            next_cursor=make_cursor("orders_list", scope, offset + len(rows)) if has_more and rows else None,
+            next_cursor=position.cursor(len(rows)) if has_more and rows else None,
             has_more=has_more and bool(rows),
             total_records=total,
             returned=len(rows),
-        )
+        ).at(position)
 
     return await call.cached("orders", {"op": "orders_list", **params, "fields": fields}, TTL_ORDERS, fetch)
 
