@@ -201,6 +201,7 @@ class MoveResult(BaseModel):
     folder_name: str
     moved: int = Field(description="How many orders were moved.")
     results: list[MovedOrder]
+    not_found: list[str] = Field(default_factory=list, description="Order ids OrderDesk does not know.")
     message: str = ""
 
 

@@ -23,6 +23,7 @@ from kernel.types import (
 from operations.registry import operation
 from orders.services import merge
 from orders.services.dates import ORDERDESK_FORMAT, date_range, utc_now_text
+from orders.services.folders import check_folder_ids, resolve_folder
 from orders.services.idempotency import Claim, run_idempotent
 from orders.services.presets import project
 from orders.types import Order, OrderPage
@@ -132,6 +133,16 @@ async def _folders_or_empty(call: StoreCall) -> dict[int, str]:
 # --- orders_list -------------------------------------------------------------------------------------------
 
 
+def _check_folders(filters: dict[str, Any], folders: dict[int, str], *, store_label: str) -> None:
+    """Refuse a folder the store does not have (listing its folders); spell a name as the store does."""
+    if "folder_id" in filters:
+        check_folder_ids(folders, filters["folder_id"], store_label=store_label)
+    if "folder_name" in filters:
+        _, filters["folder_name"] = resolve_folder(
+            folders, filters["folder_name"], store_label=store_label, field="folder_name"
+        )
+
+
 @operation(toolset="orders", read_only=True)
 async def orders_list(
     *,
@@ -190,6 +201,9 @@ async def orders_list(
     filters: dict[str, Any] = {name: local[name] for name in TEXT_FILTERS if local[name]}
     if "folder_id" in filters:
         filters["folder_id"] = ",".join(part.strip() for part in filters["folder_id"].split(","))
+    folders_first = await _folders_or_empty(call) if folder_id or folder_name else None
+    if folders_first:  # an unknown folder would list nothing; when the folders are known, say so
+        _check_folders(filters, folders_first, store_label=call.label)
     filters.update(dates)
     if get_order_history:
         filters["get_order_history"] = 1
@@ -204,7 +218,11 @@ async def orders_list(
             with upstream_errors(not_found="OrderDesk found no orders endpoint.", field=None):
                 return await call.get("/orders", params)
 
-        envelope, folders = await asyncio.gather(page(), _folders_or_empty(call))
+        envelope, folders = (
+            (await page(), folders_first)
+            if folders_first
+            else await asyncio.gather(page(), _folders_or_empty(call))
+        )
         rows = [o for o in as_list(envelope.get("orders")) if isinstance(o, dict)]
         total = as_int_or_none(envelope.get("total_records"))
         if total is not None and total < offset + len(rows):
