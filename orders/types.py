@@ -219,6 +219,7 @@ class FolderTotals(BaseModel):
     orders: int
     order_total: float
     unshipped: int
+    canceled: int = 0
 
 
 class OrdersSummaryResult(BaseModel):
@@ -229,8 +230,10 @@ class OrdersSummaryResult(BaseModel):
     orders: int
     order_total: float = Field(description="Sum of order_total over the range.")
     average_order_total: float
-    unshipped: int = Field(description="Orders with no shipment yet.")
+    unshipped: int = Field(description="Orders with no shipment yet, canceled ones excepted.")
     oldest_unshipped_date: str | None = Field(None, description="date_added of the oldest unshipped order.")
+    canceled: int = Field(0, description="Canceled orders: in a Canceled folder or with a voided payment.")
+    canceled_total: float = Field(0.0, description="Sum of order_total over the canceled orders.")
     folders: list[FolderTotals]
 
 

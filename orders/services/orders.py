@@ -181,7 +181,8 @@ async def orders_list(
     """List or search orders, newest first, one page at a time.
 
     Every filter is OrderDesk's own (they combine with AND): folder_id (one id or a comma list) or
-    folder_name; source_id (the shop's order number) and source_name; search_start_date /
+    folder_name (a folder the store does not have is refused, listing its folders); source_id (the
+    shop's order number) and source_name; search_start_date /
     search_end_date (when placed, UTC), the *_local variants (store time zone), modified_start_date /
     modified_end_date (last change, UTC); email and customer_id; customer_* and shipping_* name,
     company, address1 and phone (substring search). Dates: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or ISO 8601;
