@@ -3,9 +3,11 @@ the same validation and the same description, in the console, in MCP tool schema
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 StoreRef = Annotated[
     str | None,
@@ -17,21 +19,30 @@ StoreRef = Annotated[
         max_length=120,
     ),
 ]
+_DIGITS = re.compile(r"[0-9]{1,32}")
+
+
+def _record_id(value: Any) -> str:
+    # Clients send ids as JSON numbers or strings (the MCP Inspector CLI sends numbers); OrderDesk's
+    # paths and answers use the digit string, so that is what the services get.
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        return value.strip()
+    raise PydanticCustomError("record_id", "must be an id: a whole number or a string of digits")
+
+
+_ID = PlainValidator(_record_id)
+_ID_SCHEMA = WithJsonSchema({"anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer"}]})
+
 OrderId = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[0-9]+$"),
+    _ID,
+    _ID_SCHEMA,
     Field(description="OrderDesk's internal order id (the `id` field of an order, not `source_id`)."),
 ]
-ItemId = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[0-9]+$"),
-    Field(description="The order item's `id`."),
-]
-ShipmentId = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[0-9]+$"),
-    Field(description="The shipment's `id`."),
-]
+ItemId = Annotated[str, _ID, _ID_SCHEMA, Field(description="The order item's `id`.")]
+ShipmentId = Annotated[str, _ID, _ID_SCHEMA, Field(description="The shipment's `id`.")]
 ProductId = Annotated[
     int, Field(ge=1, description="The inventory item's `id` (an integer, as OrderDesk sends it).")
 ]

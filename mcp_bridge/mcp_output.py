@@ -9,7 +9,9 @@ an object.
 Every object schema also declares an optional `truncated` member, so a result cut to fit
 `MCP_RESPONSE_LIMIT` still validates in clients that check structured content: the largest list in
 the result is shortened (whole rows dropped from its end) and `truncated` says which list, how many
-rows were returned and omitted, and how to ask for less.
+rows were returned and omitted, and how to ask for less. A page of rows (records.types.Page) is cut
+in its rows and says so itself too: `returned` counts the rows kept, `has_more` is true and
+`next_cursor` continues at the first row left out.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import TypeAdapter
 
@@ -149,8 +151,22 @@ def _describe(path: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in path) or "result"
 
 
-def fit(data: dict[str, Any], limit: int) -> dict[str, Any]:
-    """`data` itself if its JSON fits in `limit` bytes, else a copy trimmed to fit, with `truncated`."""
+@runtime_checkable
+class CuttablePage(Protocol):
+    """A page of rows that can say what its paging fields become when only its first rows are returned
+    (records.types.Page): `ROWS` names its list of rows, `cut(kept)` gives the fields to overwrite."""
+
+    ROWS: ClassVar[str]
+
+    def cut(self, kept: int) -> dict[str, Any]: ...
+
+
+def fit(data: dict[str, Any], limit: int, source: Any = None) -> dict[str, Any]:
+    """`data` itself if its JSON fits in `limit` bytes, else a copy trimmed to fit, with `truncated`.
+
+    `source` is the result `data` was dumped from. When it is a page of rows (`CuttablePage`), its rows
+    are what gets shortened and its own paging fields follow: `returned` counts the rows kept and
+    `next_cursor` continues at the first row left out, so nothing is lost by paging on."""
     if _size(data) <= limit:
         return data
     trimmed = copy.deepcopy(data)
@@ -162,23 +178,34 @@ def fit(data: dict[str, Any], limit: int) -> dict[str, Any]:
         "hint": HINT.format(limit=limit // 1024),
     }
     trimmed[TRUNCATED] = note
-    candidates = _lists(trimmed)
+    page = source if isinstance(source, CuttablePage) else None
+    if page is not None and not (isinstance(trimmed.get(page.ROWS), list) and trimmed[page.ROWS]):
+        page = None  # no rows to cut: only the generic trimming applies
+    candidates = [((page.ROWS,), trimmed[page.ROWS])] if page else _lists(trimmed)
     if candidates:
         # Shorten the list that weighs most: for list results that is the page of rows.
         path, rows = max(candidates, key=lambda c: _size(c[1]))
-        overhead = _size(trimmed) - _size(rows)
-        keep, used = 0, 2  # "[]"
+        note["field"] = _describe(path)
+        as_sent = {key: trimmed[key] for key in page.cut(0)} if page else {}
+
+        def keep_rows(keep: int) -> None:
+            note.update(returned=keep, omitted=len(rows) - keep)
+            _set(trimmed, path, rows[:keep])
+            if page is not None:  # the page's own counts and cursor say the same as the note
+                trimmed.update(page.cut(keep) or as_sent)
+
+        keep_rows(0)
+        overhead = _size(trimmed) - 2  # everything but the rows' "[]"
+        keep, used = 0, 2
         for row in rows:
             used += _size(row) + (1 if keep else 0)
             if overhead + used + 16 > limit:  # 16: room for the counts' digits
                 break
             keep += 1
-        note.update(field=_describe(path), returned=keep, omitted=len(rows) - keep)
-        _set(trimmed, path, rows[:keep])
+        keep_rows(keep)
         while keep and _size(trimmed) > limit:  # the estimate above is close; make sure
             keep -= 1
-            note.update(returned=keep, omitted=len(rows) - keep)
-            _set(trimmed, path, rows[:keep])
+            keep_rows(keep)
     # Still too big (one huge text, or a huge single row): cut the longest strings.
     for path, text in sorted(_strings(trimmed), key=lambda s: len(s[1]), reverse=True):
         excess = _size(trimmed) - limit

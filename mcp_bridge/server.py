@@ -257,7 +257,7 @@ def _result(spec: mcp_tools.ToolSpec, result: Any, *, structured: bool) -> CallT
         data = {**data, "data_notice": UNTRUSTED_NOTICE}
     text = compact_json(data)
     if len(text.encode()) > settings.MCP_RESPONSE_LIMIT:
-        data = fit(data, settings.MCP_RESPONSE_LIMIT)
+        data = fit(data, settings.MCP_RESPONSE_LIMIT, source=result)
         text = compact_json(data)
     return CallToolResult(
         content=[TextContent(type="text", text=text)], structured_content=data if structured else None

@@ -24,7 +24,7 @@ from products.types import (
     ProductChange,
     ProductPage,
 )
-from records.cursor import make_cursor, read_cursor
+from records.cursor import Position, read_cursor
 from records.delete import delete_record
 from records.locks import record_lock
 from records.merge import check_nested_maps, check_number, merge_record, refuse_read_only
@@ -146,13 +146,14 @@ async def products_list(
         if total is not None and total < offset + len(rows):
             total = None  # OrderDesk's inventory count is known to be wrong at times ("0" with rows)
         has_more = bool(rows) and (offset + len(rows) < total if total is not None else len(rows) >= limit)
+        position = Position("products_list", scope, offset)
         return ProductPage(
             products=[Product.model_validate(r) for r in rows],
-            next_cursor=make_cursor("products_list", scope, offset + len(rows)) if has_more else None,
+            next_cursor=position.cursor(len(rows)) if has_more else None,
             has_more=has_more,
             total_records=total,
             returned=len(rows),
-        )
+        ).at(position)
 
     return await call.cached("inventory", {"op": "products_list", **params}, TTL_INVENTORY, fetch)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from kernel.types import ProductId
-from records.types import Count, Map, Money, Number, Text
+from records.types import Count, Map, Money, Number, Page, Text
 
 
 class Product(BaseModel):
@@ -32,7 +32,9 @@ class Product(BaseModel):
     date_updated: Text = ""
 
 
-class ProductPage(BaseModel):
+class ProductPage(Page):
+    ROWS = "products"
+
     products: list[Product]
     next_cursor: str | None = Field(None, description="Pass as `cursor` (same filters) for the next page.")
     has_more: bool

@@ -4,10 +4,15 @@ A cursor is the next offset, signed with the project's SECRET_KEY (django.core.s
 hash of what it pages over: the operation, tenant, store and every filter. So a cursor cannot be forged
 or edited, and one reused with other filters (or on another store) is refused instead of silently
 paging through a different result set. Cursors expire after a day.
+
+A page keeps its `Position` (what it pages over and where it starts), so a cursor can be made for any
+row of it: the MCP face, which may return only the first rows of a page, continues at the first row it
+left out.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
@@ -56,3 +61,16 @@ def read_cursor(operation: str, scope: dict[str, Any], cursor: str | None) -> in
     if not isinstance(offset, int) or offset < 0:
         raise InvalidInput("This cursor is not valid.", field="cursor")
     return offset
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page starts in the listing `operation` over `scope` (plain data: pages are cached)."""
+
+    operation: str
+    scope: dict[str, Any]
+    offset: int
+
+    def cursor(self, rows: int) -> str:
+        """The cursor of the row `rows` rows after the page's first one."""
+        return make_cursor(self.operation, self.scope, self.offset + rows)

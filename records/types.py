@@ -6,10 +6,11 @@ consistently: money is a number rounded to cents, counts are integers, ids strin
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr
 
+from records.cursor import Position
 from stores.decoding import as_float, as_int, as_int_or_none, as_map, as_str_id
 
 
@@ -39,3 +40,28 @@ class Deleted(BaseModel):
     id: str = Field(description="The id of what was deleted.")
     deleted: bool = True
     message: str = ""
+
+
+class Page(BaseModel):
+    """Base of a page of records: the subclass declares the rows (its list field named by `ROWS`) and
+    the paging fields `next_cursor`, `has_more` and `returned`; the service places it with `at()`.
+
+    `cut(kept)` gives the paging fields for the same page when only its first `kept` rows are returned
+    (a face with a size cap): `returned` is `kept` and `next_cursor` continues at the first row left
+    out, so a client paging on loses nothing.
+    """
+
+    ROWS: ClassVar[str]
+    _position: Position | None = PrivateAttr(default=None)
+
+    def at(self, position: Position) -> Self:
+        self._position = position
+        return self
+
+    def cut(self, kept: int) -> dict[str, Any]:
+        rows = getattr(self, self.ROWS)
+        if kept >= len(rows):
+            return {}
+        if self._position is None:
+            raise ValueError(f"{type(self).__name__} has no position: build it with .at(Position(...)).")
+        return {"returned": kept, "has_more": True, "next_cursor": self._position.cursor(kept)}

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from kernel import tracing
-from kernel.errors import InvalidInput
+from kernel.errors import InvalidInput, NotFound
 from kernel.types import FolderRef, Note, OrderId, StoreRef
 from operations.registry import operation
+from orders.services.folders import resolve_folder
 from orders.services.orders import fetch_order, not_found_message, order_label
 from orders.types import MovedOrder, MoveResult, NoteResult
 from records.locks import record_lock
@@ -29,26 +30,13 @@ OrderIds = Annotated[
 ]
 
 
-def resolve_folder(folders: dict[int, str], folder: str, *, store_label: str) -> tuple[int, str]:
-    """A folder id or (case-insensitive) exact name → (id, name); InvalidInput lists the folders."""
-    ref = folder.strip()
-    number = as_int_or_none(ref) if ref.isdigit() else None
-    if number is not None and number in folders:
-        return number, folders[number]
-    matches = [(fid, name) for fid, name in folders.items() if name.strip().casefold() == ref.casefold()]
-    if len(matches) == 1:
-        return matches[0]
-    choices = ", ".join(f"{name} ({fid})" for fid, name in folders.items()) or "none"
-    raise InvalidInput(f"No folder {ref!r} in store {store_label}. Folders: {choices}.", field="folder")
-
-
 @operation(toolset="orders", idempotent=True)
 async def orders_move(
     *,
     tenant: Tenant,
     actor: Actor,
     store: StoreRef = None,
-    order_id: OrderId | None = None,
+    order_id: Annotated[OrderId | None, Field(description="The order to move.")] = None,
     order_ids: OrderIds = None,
     folder: FolderRef,
 ) -> MoveResult:
@@ -57,7 +45,9 @@ async def orders_move(
     Give `order_id`, or `order_ids` for up to 100 orders at once. An unknown folder is refused with the
     list of the store's folders. Moving runs the folder's OrderDesk rules (e-mails, fulfilment) and is
     written to each order's history. Returns the folder, how many orders moved and, per order,
-    whether it moved (an unknown id says "Order Not Found") and the folder it came from.
+    whether it moved and the folder it came from. Ids OrderDesk does not know are listed in
+    `not_found` (and in `message`); when no order given exists at all (or the one order_id does not),
+    the call fails with a not-found error naming the ids.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     ids = list(dict.fromkeys([*([order_id] if order_id else []), *(order_ids or [])]))
@@ -86,7 +76,18 @@ async def orders_move(
         for row in as_list(envelope.get("results"))
         if isinstance(row, dict)
     ]
+    answered = {r.order_id for r in results}
+    missing = [r.order_id for r in results if not r.moved and "not found" in r.message.casefold()]
+    missing += [i for i in ids if i not in answered]  # no answer for an id: it was not moved either
     moved = [r for r in results if r.moved]
+    if missing and not moved and len(missing) == len(ids):
+        field = "order_id" if order_id and not order_ids else "order_ids"
+        if len(ids) == 1:
+            raise NotFound(not_found_message(call, ids[0]), field=field)
+        raise NotFound(f"None of the orders {', '.join(ids)} was found in store {call.label}.", field=field)
+    message = str(envelope.get("message") or "")
+    if missing:
+        message = f"{message} Not found: {', '.join(missing)}.".strip()
     tracing.note_before({r.order_id: {"folder_id": r.original_folder_id} for r in moved})
     tracing.note_after({r.order_id: {"folder_id": folder_id} for r in moved})
     return MoveResult(
@@ -94,7 +95,8 @@ async def orders_move(
         folder_name=folder_name,
         moved=len(moved),
         results=results,
-        message=str(envelope.get("message") or ""),
+        not_found=missing,
+        message=message,
     )
 
 

@@ -23,10 +23,11 @@ from kernel.types import (
 from operations.registry import operation
 from orders.services import merge
 from orders.services.dates import ORDERDESK_FORMAT, date_range, utc_now_text
+from orders.services.folders import check_folder_ids, resolve_folder
 from orders.services.idempotency import Claim, run_idempotent
 from orders.services.presets import project
 from orders.types import Order, OrderPage
-from records.cursor import make_cursor, read_cursor
+from records.cursor import Position, read_cursor
 from records.delete import delete_record
 from records.store_call import StoreCall, open_store, record_of, store_folders, upstream_errors
 from records.types import Deleted
@@ -132,6 +133,16 @@ async def _folders_or_empty(call: StoreCall) -> dict[int, str]:
 # --- orders_list -------------------------------------------------------------------------------------------
 
 
+def _check_folders(filters: dict[str, Any], folders: dict[int, str], *, store_label: str) -> None:
+    """Refuse a folder the store does not have (listing its folders); spell a name as the store does."""
+    if "folder_id" in filters:
+        check_folder_ids(folders, filters["folder_id"], store_label=store_label)
+    if "folder_name" in filters:
+        _, filters["folder_name"] = resolve_folder(
+            folders, filters["folder_name"], store_label=store_label, field="folder_name"
+        )
+
+
 @operation(toolset="orders", read_only=True)
 async def orders_list(
     *,
@@ -170,7 +181,8 @@ async def orders_list(
     """List or search orders, newest first, one page at a time.
 
     Every filter is OrderDesk's own (they combine with AND): folder_id (one id or a comma list) or
-    folder_name; source_id (the shop's order number) and source_name; search_start_date /
+    folder_name (a folder the store does not have is refused, listing its folders); source_id (the
+    shop's order number) and source_name; search_start_date /
     search_end_date (when placed, UTC), the *_local variants (store time zone), modified_start_date /
     modified_end_date (last change, UTC); email and customer_id; customer_* and shipping_* name,
     company, address1 and phone (substring search). Dates: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or ISO 8601;
@@ -190,6 +202,9 @@ async def orders_list(
     filters: dict[str, Any] = {name: local[name] for name in TEXT_FILTERS if local[name]}
     if "folder_id" in filters:
         filters["folder_id"] = ",".join(part.strip() for part in filters["folder_id"].split(","))
+    folders_first = await _folders_or_empty(call) if folder_id or folder_name else None
+    if folders_first:  # an unknown folder would list nothing; when the folders are known, say so
+        _check_folders(filters, folders_first, store_label=call.label)
     filters.update(dates)
     if get_order_history:
         filters["get_order_history"] = 1
@@ -204,19 +219,24 @@ async def orders_list(
             with upstream_errors(not_found="OrderDesk found no orders endpoint.", field=None):
                 return await call.get("/orders", params)
 
-        envelope, folders = await asyncio.gather(page(), _folders_or_empty(call))
+        envelope, folders = (
+            (await page(), folders_first)
+            if folders_first
+            else await asyncio.gather(page(), _folders_or_empty(call))
+        )
         rows = [o for o in as_list(envelope.get("orders")) if isinstance(o, dict)]
         total = as_int_or_none(envelope.get("total_records"))
         if total is not None and total < offset + len(rows):
             total = None  # OrderDesk's count is not always right; do not page on a wrong one
         has_more = offset + len(rows) < total if total is not None else len(rows) >= limit
+        position = Position("orders_list", scope, offset)
         return OrderPage(
             orders=[project(row, fields, folders) for row in rows],
-            next_cursor=make_cursor("orders_list", scope, offset + len(rows)) if has_more and rows else None,
+            next_cursor=position.cursor(len(rows)) if has_more and rows else None,
             has_more=has_more and bool(rows),
             total_records=total,
             returned=len(rows),
-        )
+        ).at(position)
 
     return await call.cached("orders", {"op": "orders_list", **params, "fields": fields}, TTL_ORDERS, fetch)
 

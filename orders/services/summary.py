@@ -51,22 +51,41 @@ def _too_many(total: int | None) -> InvalidInput:
     )
 
 
+# OrderDesk has no order status: a store cancels an order by moving it to its Canceled folder (one of
+# a new store's default folders), and a payment voided before capture means nothing will ship either.
+CANCELED_FOLDERS = frozenset({"canceled", "cancelled"})
+CANCELED_PAYMENTS = frozenset({"voided"})
+
+
+def is_canceled(order: dict[str, Any], folders: dict[int, str]) -> bool:
+    fid = as_int_or_none(order.get("folder_id"))
+    folder = folders.get(fid, "") if fid is not None else ""
+    payment = str(order.get("payment_status") or "")
+    return folder.strip().casefold() in CANCELED_FOLDERS or payment.strip().casefold() in CANCELED_PAYMENTS
+
+
+def _bucket() -> dict[str, Any]:
+    return {"orders": 0, "order_total": 0.0, "unshipped": 0, "canceled": 0}
+
+
 def summarize(
     orders: list[dict[str, Any]], folders: dict[int, str], start: str, end: str
 ) -> OrdersSummaryResult:
-    per_folder: dict[int | None, dict[str, Any]] = {
-        fid: {"orders": 0, "order_total": 0.0, "unshipped": 0} for fid in folders
-    }
+    per_folder: dict[int | None, dict[str, Any]] = {fid: _bucket() for fid in folders}
     oldest_unshipped: str | None = None
-    grand_total, unshipped = 0.0, 0
+    grand_total, unshipped, canceled, canceled_total = 0.0, 0, 0, 0.0
     for order in orders:
         fid = as_int_or_none(order.get("folder_id"))
-        bucket = per_folder.setdefault(fid, {"orders": 0, "order_total": 0.0, "unshipped": 0})
+        bucket = per_folder.setdefault(fid, _bucket())
         total = as_float(order.get("order_total"))
         bucket["orders"] += 1
         bucket["order_total"] += total
         grand_total += total
-        if not as_list(order.get("order_shipments")):
+        if is_canceled(order, folders):
+            bucket["canceled"] += 1
+            canceled += 1
+            canceled_total += total
+        elif not as_list(order.get("order_shipments")):
             bucket["unshipped"] += 1
             unshipped += 1
             added = str(order.get("date_added") or "")
@@ -79,6 +98,7 @@ def summarize(
             orders=data["orders"],
             order_total=round(data["order_total"], 2),
             unshipped=data["unshipped"],
+            canceled=data["canceled"],
         )
         for fid, data in per_folder.items()
     ]
@@ -90,6 +110,8 @@ def summarize(
         average_order_total=round(grand_total / len(orders), 2) if orders else 0.0,
         unshipped=unshipped,
         oldest_unshipped_date=oldest_unshipped,
+        canceled=canceled,
+        canceled_total=round(canceled_total, 2),
         folders=rows,
     )
 
@@ -110,6 +132,10 @@ async def orders_summary(
     were they worth, how many still wait for a shipment" without paging through orders. Every folder
     of the store is listed, with zero counts too. Ranges holding more than 5,000 orders are refused
     with a message: split them.
+
+    `orders` and `order_total` count every order, canceled ones included. Canceled orders (in a folder
+    named Canceled or Cancelled, or whose payment_status is Voided) are counted in `canceled` and
+    `canceled_total`, never in `unshipped`: unshipped means not canceled and without any shipment.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     dates = date_range(

@@ -81,7 +81,9 @@ async def test_it_narrows_a_connection_by_its_headers_but_never_widens_the_key(
         body, route = modern_request("tools/list")
         headers = {**route, "Authorization": f"Bearer {narrow}", "X-OrderDesk-Toolsets": "products"}
         wider = await http.post("/mcp", json=body, headers=headers)
-        bad = await http.post("/mcp", json=body, headers={**headers, "X-OrderDesk-Toolsets": "orders,kittens"})
+        bad = await http.post(
+            "/mcp", json=body, headers={**headers, "X-OrderDesk-Toolsets": "orders,kittens"}
+        )
     assert wider.status_code == 400 and "none of the toolsets products" in wider.text
     assert bad.status_code == 400 and "kittens" in bad.text
 
@@ -93,7 +95,9 @@ async def test_it_refuses_a_write_on_a_read_only_connection_saying_why(
     async with connect(raw, headers={"X-OrderDesk-Read-Only": "1"}) as client:
         refused = await client.call_tool("orders_add_note", {"order_id": "1", "note": "x"})
     assert refused.is_error
-    assert refused.content[0].text.startswith("orders_add_note is not allowed for this key: it needs a read_write")
+    assert refused.content[0].text.startswith(
+        "orders_add_note is not allowed for this key: it needs a read_write"
+    )
 
 
 async def test_it_gives_every_key_the_store_tools_the_instructions_start_with(

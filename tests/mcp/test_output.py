@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import ClassVar
 
 import jsonschema
 from pydantic import BaseModel
@@ -108,3 +109,29 @@ def test_it_keeps_properties_named_title_and_data_values():
 def test_it_renders_compact_json_text():
     assert compact_json({"a": [1, 2], "b": "é"}) == '{"a":[1,2],"b":"é"}'
     assert json.loads(compact_json({"d": date(2026, 1, 2)})) == {"d": "2026-01-02"}
+
+
+class Shelf(BaseModel):
+    """A page of rows as fit sees it: ROWS names the rows, cut() the paging fields of a shorter page."""
+
+    ROWS: ClassVar[str] = "products"
+    products: list[Product]
+    returned: int
+    has_more: bool = False
+    next_cursor: str | None = None
+
+    def cut(self, kept: int) -> dict:
+        return (
+            {}
+            if kept >= len(self.products)
+            else {"returned": kept, "has_more": True, "next_cursor": f"@{kept}"}
+        )
+
+
+def test_it_cuts_a_page_in_its_rows_and_lets_the_page_restate_its_counts_and_cursor():
+    shelf = Shelf(products=[Product(id=i, title="x" * 50) for i in range(100)], returned=100)
+    trimmed = fit(shelf.model_dump(mode="json"), 2048, source=shelf)
+    kept = len(trimmed["products"])
+    assert size(trimmed) <= 2048 and 0 < kept < 100
+    assert trimmed["returned"] == trimmed["truncated"]["returned"] == kept
+    assert (trimmed["has_more"], trimmed["next_cursor"]) == (True, f"@{kept}")
