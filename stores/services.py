@@ -300,7 +300,10 @@ async def stores_register(
     return _info(created, actor)
 
 
-@operation(toolset="stores", permission=Permission.MANAGE_STORES, idempotent=True, open_world=False)
+# Destructive: the replaced credentials or address are gone.
+@operation(
+    toolset="stores", permission=Permission.MANAGE_STORES, destructive=True, idempotent=True, open_world=False
+)
 async def stores_update(
     *,
     tenant: Tenant,

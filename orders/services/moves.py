@@ -30,7 +30,8 @@ OrderIds = Annotated[
 ]
 
 
-@operation(toolset="orders", idempotent=True)
+# Destructive: it replaces the order's folder and runs that folder's OrderDesk rules.
+@operation(toolset="orders", destructive=True, idempotent=True)
 async def orders_move(
     *,
     tenant: Tenant,

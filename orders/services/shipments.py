@@ -117,7 +117,8 @@ async def shipments_add(
     )
 
 
-@operation(toolset="shipments", idempotent=True)
+# Destructive: the changed fields' old values are overwritten.
+@operation(toolset="shipments", destructive=True, idempotent=True)
 async def shipments_update(
     *,
     tenant: Tenant,

@@ -43,7 +43,7 @@ def test_it_declares_the_seven_store_operations_with_truthful_hints():
     assert not ops["stores_register"].read_only and not ops["stores_register"].destructive
     assert ops["stores_register"].permission == "manage_stores"
     assert ops["stores_update"].permission == "manage_stores" and ops["stores_update"].idempotent
-    assert not ops["stores_update"].read_only and not ops["stores_update"].destructive
+    assert not ops["stores_update"].read_only and ops["stores_update"].destructive  # replaces credentials
     assert ops["stores_delete"].destructive and not ops["stores_delete"].read_only
     assert ops["stores_delete"].permission == "manage_stores"
     for op in ops.values():
