@@ -21,7 +21,7 @@ def big_orders(od):
 
 def tool_result(name, page, settings):
     settings.MCP_RESPONSE_LIMIT = LIMIT
-    return _result(mcp_tools.ToolSpec(REGISTRY.get(name)), page).structured_content
+    return _result(mcp_tools.ToolSpec(REGISTRY.get(name)), page, structured=True).structured_content
 
 
 def test_a_truncated_orders_page_reports_the_rows_it_returned_and_resumes_at_the_first_omitted(
