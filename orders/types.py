@@ -178,6 +178,18 @@ class Order(OrderStandard):
 
 OrderRow = OrderSummary | OrderStandard | Order
 
+CHANGED = "False when it already had these values: nothing was sent."
+
+
+class OrderUpdated(Order):
+    changed: bool = Field(True, description=CHANGED)
+    message: str = ""
+
+
+class OrderItemUpdated(OrderItem):
+    changed: bool = Field(True, description=CHANGED)
+    message: str = ""
+
 
 class OrderPage(BaseModel):
     orders: list[OrderRow]

@@ -23,11 +23,12 @@ from products.types import (
     ProductBatchResult,
     ProductChange,
     ProductPage,
+    ProductUpdated,
 )
 from records.cursor import make_cursor, read_cursor
 from records.delete import delete_record
 from records.locks import record_lock
-from records.merge import check_nested_maps, check_number, merge_record, refuse_read_only
+from records.merge import Fields, check_known, check_nested_maps, check_number, merge_record, refuse_read_only
 from records.store_call import StoreCall, coerce, open_store, record_of, upstream_errors
 from records.types import Deleted
 from records.update import update_record, version_of
@@ -43,6 +44,21 @@ PRODUCT_READ_ONLY: dict[str, str] = {
     "date_updated": "OrderDesk sets it on every change",
 }
 PRODUCT_NESTED_MAPS = frozenset({"variation_list", "metadata"})
+# The fields of an inventory item (orderdesk-api.md §4.5); any other key would be dropped silently.
+_PRODUCT_NAMES = frozenset(
+    {"id", "name", "code", "price", "cost", "weight", "stock", "update_source", "location",
+     "manufacturer_sku", "date_added", "date_updated"}
+)  # fmt: skip
+PRODUCT_FIELDS = Fields(
+    names=_PRODUCT_NAMES,
+    free=PRODUCT_NESTED_MAPS,
+    aliases={"quantity": "stock", "qty": "stock", "inventory": "stock", "sku": "code", "title": "name"},
+)
+# An update may also move the stock by a relative amount, applied to the item as it is when sent.
+STOCK_DELTA = "stock_delta"
+PRODUCT_UPDATE_FIELDS = Fields(
+    names=PRODUCT_FIELDS.names | {STOCK_DELTA}, free=PRODUCT_FIELDS.free, aliases=PRODUCT_FIELDS.aliases
+)
 
 
 PAGE_SIZE = 500
@@ -78,6 +94,7 @@ def not_found_message(call: StoreCall, product_id: int) -> str:
 
 def check_product_fields(data: dict[str, Any], *, argument: str, creating: bool) -> None:
     refuse_read_only(data, PRODUCT_READ_ONLY, argument=argument)
+    check_known(data, PRODUCT_FIELDS if creating else PRODUCT_UPDATE_FIELDS, argument=argument)
     check_nested_maps(data, PRODUCT_NESTED_MAPS, argument=argument)
     if creating:
         for required in ("name", "code"):
@@ -98,6 +115,32 @@ def check_product_fields(data: dict[str, Any], *, argument: str, creating: bool)
             check_number(data[number], field=f"{argument}.{number}", minimum=0)
     if data.get("stock") is not None:
         check_number(data["stock"], field=f"{argument}.stock", integer=True)
+    if STOCK_DELTA in data:
+        check_number(data[STOCK_DELTA], field=f"{argument}.{STOCK_DELTA}", integer=True)
+        if "stock" in data:
+            raise InvalidInput(
+                f"{argument} gives both stock (the new count) and stock_delta (a change to the count); "
+                "give one of them.",
+                field=f"{argument}.{STOCK_DELTA}",
+            )
+
+
+def merge_product(current: dict[str, Any], changes: dict[str, Any], *, argument: str) -> dict[str, Any]:
+    """The item to PUT: `changes` merged in, `stock_delta` added to the stock of `current` (the
+    freshest read, so a sale made meanwhile is kept). Stock may not go below 0 that way."""
+    merged = merge_record(
+        current, {k: v for k, v in changes.items() if k != STOCK_DELTA}, nested=PRODUCT_NESTED_MAPS
+    )
+    if STOCK_DELTA in changes:
+        delta, stock = int(float(changes[STOCK_DELTA])), as_int(current.get("stock"))
+        if stock + delta < 0:
+            raise InvalidInput(
+                f"{argument}.{STOCK_DELTA} {delta} would take the stock of "
+                f"{current.get('code') or 'the item'} below 0: there are only {stock}.",
+                field=f"{argument}.{STOCK_DELTA}",
+            )
+        merged["stock"] = stock + delta
+    return merged
 
 
 async def fetch_product(call: StoreCall, product_id: int) -> dict[str, Any]:
@@ -215,14 +258,17 @@ def _send_product(call: StoreCall, product_id: int):
 @operation(toolset="products", idempotent=True)
 async def products_update(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId, changes: Changes
-) -> Product:
+) -> ProductUpdated:
     """Change some fields of an inventory item (e.g. stock, price, location); the rest stays as it is.
 
     OrderDesk replaces a whole item on update, so this fetches it, merges `changes` (null removes a
     field; variation_list and metadata merge by key) and sends it back complete, re-applying the changes
-    if the item changes meanwhile (up to 5 times, then a conflict error). id, date_added and
-    date_updated are read-only; name and code cannot be emptied. `stock` is the new absolute count.
-    Returns the updated item.
+    if the item changes meanwhile (up to 5 times, then a conflict error). The fields are name, code,
+    price, cost, weight, stock, location, update_source, manufacturer_sku, variation_list and metadata;
+    others are refused. id, date_added and date_updated are read-only; name and code cannot be emptied.
+    `stock` is the new absolute count; `stock_delta` (e.g. 10 to restock, -2) changes the count as it is
+    when sent, so a sale made meanwhile is kept (not both; stock cannot go below 0 that way).
+    Returns the updated item; `changed` is false, and nothing was sent, when it already had these values.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     check_product_fields(changes, argument="changes", creating=False)
@@ -234,10 +280,12 @@ async def products_update(
         resource="inventory",
         label=label,
         fetch=lambda: fetch_product(call, product_id),
-        apply=lambda current: merge_record(current, changes, nested=PRODUCT_NESTED_MAPS),
+        apply=lambda current: merge_product(current, changes, argument="changes"),
         send=_send_product(call, product_id),
     )
-    return Product.model_validate(updated)
+    return ProductUpdated.model_validate(
+        {**updated.record, "changed": updated.changed, "message": updated.message}
+    )
 
 
 @operation(toolset="products", destructive=True, idempotent=True)
@@ -334,7 +382,8 @@ async def products_update_batch(
     products_update. Items are fetched, merged and sent to OrderDesk's batch endpoint in chunks of 50,
     with progress as it goes. Right before each chunk is sent its items are read again, and changes
     made to them meanwhile (a sale lowering stock) are kept: the entry's changes are re-applied to the
-    fresh item. Naming items by code is faster: codes are looked up 50 per request, ids one request
+    fresh item, and a `stock_delta` (restock by 10: {"stock_delta": 10}) counts from its stock then.
+    Naming items by code is faster: codes are looked up 50 per request, ids one request
     each (OrderDesk allows about 3 requests a second). The result lists every entry as updated,
     not_found, invalid (its changes were refused, with the reason) or failed (OrderDesk refused the
     chunk, or the item was deleted or re-coded while the batch ran).
@@ -393,7 +442,7 @@ async def _send_batch(
             continue
         current = resolved[pid]
         try:
-            merged = merge_record(current, update.changes, nested=PRODUCT_NESTED_MAPS)
+            merged = merge_product(current, update.changes, argument="changes")
         except OperationError as exc:
             outcomes.append(
                 ProductBatchOutcome(
@@ -465,7 +514,13 @@ async def _refreshed(
             )  # fmt: skip
             continue
         if version_of(now) != version_of(resolved[pid]):
-            merged = merge_record(now, update.changes, nested=PRODUCT_NESTED_MAPS)
+            try:
+                merged = merge_product(now, update.changes, argument="changes")
+            except OperationError as exc:
+                outcomes.append(
+                    ProductBatchOutcome(product_id=pid, code=codes[pid], status="invalid", message=str(exc))
+                )
+                continue
         ready.append((update, merged))
     return ready
 

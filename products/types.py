@@ -32,6 +32,11 @@ class Product(BaseModel):
     date_updated: Text = ""
 
 
+class ProductUpdated(Product):
+    changed: bool = Field(True, description="False when it already had these values: nothing was sent.")
+    message: str = ""
+
+
 class ProductPage(BaseModel):
     products: list[Product]
     next_cursor: str | None = Field(None, description="Pass as `cursor` (same filters) for the next page.")
