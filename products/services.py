@@ -28,7 +28,15 @@ from products.types import (
 from records.cursor import make_cursor, read_cursor
 from records.delete import delete_record
 from records.locks import record_lock
-from records.merge import Fields, check_known, check_nested_maps, check_number, merge_record, refuse_read_only
+from records.merge import (
+    Fields,
+    check_known,
+    check_nested_maps,
+    check_number,
+    merge_record,
+    refuse_read_only,
+    same_values,
+)
 from records.store_call import StoreCall, coerce, open_store, record_of, upstream_errors
 from records.types import Deleted
 from records.update import update_record, version_of
@@ -263,12 +271,11 @@ async def products_update(
 
     OrderDesk replaces a whole item on update, so this fetches it, merges `changes` (null removes a
     field; variation_list and metadata merge by key) and sends it back complete, re-applying the changes
-    if the item changes meanwhile (up to 5 times, then a conflict error). The fields are name, code,
-    price, cost, weight, stock, location, update_source, manufacturer_sku, variation_list and metadata;
-    others are refused. id, date_added and date_updated are read-only; name and code cannot be emptied.
-    `stock` is the new absolute count; `stock_delta` (e.g. 10 to restock, -2) changes the count as it is
-    when sent, so a sale made meanwhile is kept (not both; stock cannot go below 0 that way).
-    Returns the updated item; `changed` is false, and nothing was sent, when it already had these values.
+    if the item changes meanwhile (up to 5 times, then a conflict error). Fields: name, code, price,
+    cost, weight, stock, location, update_source, manufacturer_sku, variation_list, metadata; name and
+    code cannot be emptied. `stock` sets the count; `stock_delta` (10 restocks, -2 removes) moves the
+    count as it is when sent, keeping a sale made meanwhile (not below 0). Returns the updated item;
+    `changed` false: it already had these values, nothing was sent.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     check_product_fields(changes, argument="changes", creating=False)
@@ -385,8 +392,9 @@ async def products_update_batch(
     fresh item, and a `stock_delta` (restock by 10: {"stock_delta": 10}) counts from its stock then.
     Naming items by code is faster: codes are looked up 50 per request, ids one request
     each (OrderDesk allows about 3 requests a second). The result lists every entry as updated,
-    not_found, invalid (its changes were refused, with the reason) or failed (OrderDesk refused the
-    chunk, or the item was deleted or re-coded while the batch ran).
+    unchanged (it already had these values; not sent), not_found, invalid (its changes were refused,
+    with the reason) or failed (OrderDesk refused the chunk, or the item was deleted or re-coded while
+    the batch ran).
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     updates = [coerce(ProductChange, u, field=f"updates[{i}]") for i, u in enumerate(updates)]
@@ -451,6 +459,9 @@ async def _send_batch(
             )
             continue
         seen.add(pid)
+        if same_values(merged, current):
+            outcomes.append(_unchanged(pid, current))
+            continue
         ready.append((update, merged))
     tracing.note_before([resolved[as_int(m.get("id"))] for _, m in ready])
     chunks = [ready[i : i + BATCH_CHUNK] for i in range(0, len(ready), BATCH_CHUNK)]
@@ -484,7 +495,8 @@ async def _send_batch(
     tracing.note_after(sent)
     return ProductBatchResult(
         updated=sum(o.status == "updated" for o in outcomes),
-        failed=sum(o.status != "updated" for o in outcomes),
+        unchanged=sum(o.status == "unchanged" for o in outcomes),
+        failed=sum(o.status not in ("updated", "unchanged") for o in outcomes),
         results=outcomes,
     )
 
@@ -521,8 +533,18 @@ async def _refreshed(
                     ProductBatchOutcome(product_id=pid, code=codes[pid], status="invalid", message=str(exc))
                 )
                 continue
+            if same_values(merged, now):
+                outcomes.append(_unchanged(pid, now))
+                continue
         ready.append((update, merged))
     return ready
+
+
+def _unchanged(pid: int, item: dict[str, Any]) -> ProductBatchOutcome:
+    return ProductBatchOutcome(
+        product_id=pid, code=str(item.get("code") or ""), status="unchanged",
+        message="It already had these values; nothing was sent.", stock=as_int_or_none(item.get("stock")),
+    )  # fmt: skip
 
 
 @operation(toolset="products", read_only=True)

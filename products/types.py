@@ -33,6 +33,8 @@ class Product(BaseModel):
 
 
 class ProductUpdated(Product):
+    """The inventory item after the update."""
+
     changed: bool = Field(True, description="False when it already had these values: nothing was sent.")
     message: str = ""
 
@@ -77,12 +79,13 @@ class ProductChange(BaseModel):
 class ProductBatchOutcome(BaseModel):
     product_id: int | None
     code: str
-    status: Literal["updated", "not_found", "invalid", "failed"]
+    status: Literal["updated", "unchanged", "not_found", "invalid", "failed"]
     message: str = ""
     stock: int | None = None
 
 
 class ProductBatchResult(BaseModel):
     updated: int
+    unchanged: int = Field(0, description="Entries that changed nothing, so were not sent.")
     failed: int
     results: list[ProductBatchOutcome]

@@ -94,9 +94,9 @@ async def order_items_update(
 
     The item is fetched, `changes` merged in (null removes a field; variation_list and metadata merge
     by key) and the whole item sent back, re-applied if the order changes meanwhile (up to 5 times).
-    The fields are name, code, price, quantity, weight, delivery_type, category_code,
-    fulfillment_method, variation_list and metadata; others are refused, and `id` cannot change.
-    Returns the updated item; `changed` is false, and nothing was sent, when it already had these values.
+    Fields: name, code, price, quantity, weight, delivery_type, category_code, fulfillment_method,
+    variation_list, metadata; `id` cannot change. Returns the updated item; `changed` false: it already
+    had these values, nothing was sent.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     merge.refuse_read_only(changes, merge.ITEM_READ_ONLY, argument="changes")

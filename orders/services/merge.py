@@ -58,6 +58,10 @@ CUSTOMER_FIELDS = SHIPPING_FIELDS - {"address3", "address4"}
 RETURN_ADDRESS_FIELDS = frozenset(
     {"title", "name", "company", "address1", "address2", "city", "state", "postal_code", "country", "phone"}
 )
+_CUSTOMER_ADVICE = {
+    name: "the customer address has no address3 or address4; only shipping has them"
+    for name in ("address3", "address4")
+}
 ADDRESS_ALIASES = {
     "zip": "postal_code", "zipcode": "postal_code", "zip_code": "postal_code", "postcode": "postal_code",
     "post_code": "postal_code", "province": "state", "region": "state", "street": "address1",
@@ -96,7 +100,7 @@ def _order_fields(items: Fields, flat_names: frozenset[str]) -> Fields:
         names=_ORDER_NAMES | flat_names,
         maps={
             "shipping": Fields(SHIPPING_FIELDS, aliases=ADDRESS_ALIASES),
-            "customer": Fields(CUSTOMER_FIELDS, aliases=ADDRESS_ALIASES),
+            "customer": Fields(CUSTOMER_FIELDS, aliases=ADDRESS_ALIASES, advice=_CUSTOMER_ADVICE),
             "return_address": Fields(RETURN_ADDRESS_FIELDS, aliases=ADDRESS_ALIASES),
         },
         lists={"order_items": items, "discount_list": Fields(frozenset({"name", "code", "amount"}))},

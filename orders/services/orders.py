@@ -382,16 +382,15 @@ async def orders_update(
     OrderDesk replaces a whole order on update, so this fetches the order, merges `changes` into it and
     sends it back complete. Rules: a null removes a field; shipping, customer, return_address,
     checkout_data and order_metadata merge by key (null inside removes that key); order_items merge by
-    item id: an entry with an id changes that item (only the fields given), {"id": …, "delete": true}
-    removes it, an entry without id adds an item, and items not named are kept; discount_list (no ids)
-    replaces the old list; order_notes are appended (a note text, an object with content, or a list),
-    skipping notes already there. Read-only fields are refused: totals (computed by OrderDesk), id,
-    date_updated, email_count, order_shipments (use shipments_*), order_history (use orders_add_note)
-    and folder_id (use orders_move; an order's status is its folder). Unknown field names, at any
-    depth, are refused with the closest known name; checkout_data and order_metadata take any keys.
+    id: an entry with an id changes that item, {"id": …, "delete": true} removes it, one without id is
+    added, items not named are kept; discount_list replaces the old list; order_notes are appended (a
+    note text, an object with content, or a list), skipping notes already there. Read-only fields are
+    refused: totals (computed by OrderDesk), id, date_updated, email_count, order_shipments (use
+    shipments_*), order_history (use orders_add_note) and folder_id (use orders_move; the folder is the
+    order's status). Unknown fields are refused.
     If the order changes meanwhile, the changes are re-applied to the fresh order (up to 5 times, then
-    a conflict error). Returns the updated order (full); `changed` is false, and nothing was sent, when
-    the order already had these values.
+    a conflict error). Returns the updated order (full); `changed` false: it already had these values,
+    nothing was sent.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     merge.check_order_changes(changes)

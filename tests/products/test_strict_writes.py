@@ -116,3 +116,16 @@ def test_a_batch_entry_whose_delta_would_go_below_zero_is_invalid(od, acme_store
     )
     assert result.results[0].status == "invalid" and "only 3" in result.results[0].message
     assert od.count("PUT") == 0
+
+
+def test_a_batch_entry_that_changes_nothing_is_unchanged_and_not_sent(od, acme_store, alice_actor, mug):
+    other = od.add_product(name="Cup", code="CUP", stock=1)
+    result = call(
+        services.products_update_batch,
+        alice_actor,
+        updates=[{"code": "MUG", "changes": {"stock": 3}}, {"code": "CUP", "changes": {"stock": 4}}],
+    )
+    assert [(r.code, r.status) for r in result.results] == [("MUG", "unchanged"), ("CUP", "updated")]
+    assert (result.updated, result.unchanged, result.failed) == (1, 1, 0)
+    sent = next(data for method, _, data in od.calls if method == "PUT")
+    assert [item["code"] for item in sent] == ["CUP"] and od.inventory[other["id"]]["stock"] == 4
