@@ -4,7 +4,7 @@ import pytest
 
 from kernel.errors import InvalidInput
 from orders.services import merge
-from products.services import PRODUCT_NESTED_MAPS
+from products.fields import PRODUCT_NESTED_MAPS
 from records.merge import same_values
 
 ORDER = {
