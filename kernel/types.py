@@ -55,8 +55,8 @@ Changes = Annotated[
     dict[str, Any],
     Field(
         description=(
-            "Only the fields to change, with OrderDesk's field names. null removes a field; nested "
-            "objects (shipping, customer, …) merge by key; lists replace the old list."
+            "Only the fields to change, with OrderDesk's field names (unknown ones are refused). null "
+            "removes a field; nested objects (shipping, customer, …) merge by key."
         ),
         min_length=1,
     ),

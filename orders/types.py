@@ -178,6 +178,22 @@ class Order(OrderStandard):
 
 OrderRow = OrderSummary | OrderStandard | Order
 
+CHANGED = "False when it already had these values: nothing was sent."
+
+
+class OrderUpdated(Order):
+    """The order after the update."""
+
+    changed: bool = Field(True, description=CHANGED)
+    message: str = ""
+
+
+class OrderItemUpdated(OrderItem):
+    """The item after the update."""
+
+    changed: bool = Field(True, description=CHANGED)
+    message: str = ""
+
 
 class OrderPage(Page):
     ROWS = "orders"

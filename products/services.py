@@ -16,6 +16,10 @@ from kernel import tracing
 from kernel.errors import InvalidInput, NotFound, OperationError, UpstreamError
 from kernel.types import Changes, Cursor, Limit, ProductId, Progress, StoreRef
 from operations.registry import operation
+from products.fields import (
+    check_product_fields,
+    merge_product,
+)
 from products.types import (
     LowStockResult,
     Product,
@@ -23,11 +27,12 @@ from products.types import (
     ProductBatchResult,
     ProductChange,
     ProductPage,
+    ProductUpdated,
 )
 from records.cursor import Position, read_cursor
 from records.delete import delete_record
 from records.locks import record_lock
-from records.merge import check_nested_maps, check_number, merge_record, refuse_read_only
+from records.merge import same_values
 from records.store_call import StoreCall, coerce, open_store, record_of, upstream_errors
 from records.types import Deleted
 from records.update import update_record, version_of
@@ -35,15 +40,6 @@ from stores.cache import TTL_INVENTORY
 from stores.decoding import as_int, as_int_or_none, as_list
 from tenants.actors import Actor
 from tenants.models import Tenant
-
-# Why each read-only inventory field cannot be changed, and which fields are maps merged by key.
-PRODUCT_READ_ONLY: dict[str, str] = {
-    "id": "the inventory item id is assigned by OrderDesk and never changes",
-    "date_added": "OrderDesk sets it when the item is created",
-    "date_updated": "OrderDesk sets it on every change",
-}
-PRODUCT_NESTED_MAPS = frozenset({"variation_list", "metadata"})
-
 
 PAGE_SIZE = 500
 LOW_STOCK_MAX_SCAN = 10_000  # 20 pages: beyond that the answer says it is incomplete
@@ -74,30 +70,6 @@ def product_label(call: StoreCall, product_id: int) -> str:
 
 def not_found_message(call: StoreCall, product_id: int) -> str:
     return f"Inventory item {product_id} not found in store {call.label}."
-
-
-def check_product_fields(data: dict[str, Any], *, argument: str, creating: bool) -> None:
-    refuse_read_only(data, PRODUCT_READ_ONLY, argument=argument)
-    check_nested_maps(data, PRODUCT_NESTED_MAPS, argument=argument)
-    if creating:
-        for required in ("name", "code"):
-            if not str(data.get(required) or "").strip():
-                raise InvalidInput(
-                    f"{argument}.{required} is required for a new inventory item.",
-                    field=f"{argument}.{required}",
-                )
-    else:
-        for required in ("name", "code"):
-            if required in data and not str(data[required] or "").strip():
-                raise InvalidInput(
-                    f"An inventory item's {required} cannot be removed or empty.",
-                    field=f"{argument}.{required}",
-                )
-    for number in ("price", "cost", "weight"):
-        if data.get(number) is not None:
-            check_number(data[number], field=f"{argument}.{number}", minimum=0)
-    if data.get("stock") is not None:
-        check_number(data["stock"], field=f"{argument}.stock", integer=True)
 
 
 async def fetch_product(call: StoreCall, product_id: int) -> dict[str, Any]:
@@ -216,14 +188,16 @@ def _send_product(call: StoreCall, product_id: int):
 @operation(toolset="products", idempotent=True)
 async def products_update(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId, changes: Changes
-) -> Product:
+) -> ProductUpdated:
     """Change some fields of an inventory item (e.g. stock, price, location); the rest stays as it is.
 
     OrderDesk replaces a whole item on update, so this fetches it, merges `changes` (null removes a
     field; variation_list and metadata merge by key) and sends it back complete, re-applying the changes
-    if the item changes meanwhile (up to 5 times, then a conflict error). id, date_added and
-    date_updated are read-only; name and code cannot be emptied. `stock` is the new absolute count.
-    Returns the updated item.
+    if the item changes meanwhile (up to 5 times, then a conflict error). Fields: name, code, price,
+    cost, weight, stock, location, update_source, manufacturer_sku, variation_list, metadata; name and
+    code cannot be emptied. `stock` sets the count; `stock_delta` (10 restocks, -2 removes) moves the
+    count as it is when sent, keeping a sale made meanwhile (not below 0). Returns the updated item;
+    `changed` false: it already had these values, nothing was sent.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     check_product_fields(changes, argument="changes", creating=False)
@@ -235,10 +209,12 @@ async def products_update(
         resource="inventory",
         label=label,
         fetch=lambda: fetch_product(call, product_id),
-        apply=lambda current: merge_record(current, changes, nested=PRODUCT_NESTED_MAPS),
+        apply=lambda current: merge_product(current, changes, argument="changes"),
         send=_send_product(call, product_id),
     )
-    return Product.model_validate(updated)
+    return ProductUpdated.model_validate(
+        {**updated.record, "changed": updated.changed, "message": updated.message}
+    )
 
 
 @operation(toolset="products", destructive=True, idempotent=True)
@@ -335,10 +311,12 @@ async def products_update_batch(
     products_update. Items are fetched, merged and sent to OrderDesk's batch endpoint in chunks of 50,
     with progress as it goes. Right before each chunk is sent its items are read again, and changes
     made to them meanwhile (a sale lowering stock) are kept: the entry's changes are re-applied to the
-    fresh item. Naming items by code is faster: codes are looked up 50 per request, ids one request
+    fresh item, and a `stock_delta` (restock by 10: {"stock_delta": 10}) counts from its stock then.
+    Naming items by code is faster: codes are looked up 50 per request, ids one request
     each (OrderDesk allows about 3 requests a second). The result lists every entry as updated,
-    not_found, invalid (its changes were refused, with the reason) or failed (OrderDesk refused the
-    chunk, or the item was deleted or re-coded while the batch ran).
+    unchanged (it already had these values; not sent), not_found, invalid (its changes were refused,
+    with the reason) or failed (OrderDesk refused the chunk, or the item was deleted or re-coded while
+    the batch ran).
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     updates = [coerce(ProductChange, u, field=f"updates[{i}]") for i, u in enumerate(updates)]
@@ -394,7 +372,7 @@ async def _send_batch(
             continue
         current = resolved[pid]
         try:
-            merged = merge_record(current, update.changes, nested=PRODUCT_NESTED_MAPS)
+            merged = merge_product(current, update.changes, argument="changes")
         except OperationError as exc:
             outcomes.append(
                 ProductBatchOutcome(
@@ -403,6 +381,9 @@ async def _send_batch(
             )
             continue
         seen.add(pid)
+        if same_values(merged, current):
+            outcomes.append(_unchanged(pid, current))
+            continue
         ready.append((update, merged))
     tracing.note_before([resolved[as_int(m.get("id"))] for _, m in ready])
     chunks = [ready[i : i + BATCH_CHUNK] for i in range(0, len(ready), BATCH_CHUNK)]
@@ -436,7 +417,8 @@ async def _send_batch(
     tracing.note_after(sent)
     return ProductBatchResult(
         updated=sum(o.status == "updated" for o in outcomes),
-        failed=sum(o.status != "updated" for o in outcomes),
+        unchanged=sum(o.status == "unchanged" for o in outcomes),
+        failed=sum(o.status not in ("updated", "unchanged") for o in outcomes),
         results=outcomes,
     )
 
@@ -466,9 +448,25 @@ async def _refreshed(
             )  # fmt: skip
             continue
         if version_of(now) != version_of(resolved[pid]):
-            merged = merge_record(now, update.changes, nested=PRODUCT_NESTED_MAPS)
+            try:
+                merged = merge_product(now, update.changes, argument="changes")
+            except OperationError as exc:
+                outcomes.append(
+                    ProductBatchOutcome(product_id=pid, code=codes[pid], status="invalid", message=str(exc))
+                )
+                continue
+            if same_values(merged, now):
+                outcomes.append(_unchanged(pid, now))
+                continue
         ready.append((update, merged))
     return ready
+
+
+def _unchanged(pid: int, item: dict[str, Any]) -> ProductBatchOutcome:
+    return ProductBatchOutcome(
+        product_id=pid, code=str(item.get("code") or ""), status="unchanged",
+        message="It already had these values; nothing was sent.", stock=as_int_or_none(item.get("stock")),
+    )  # fmt: skip
 
 
 @operation(toolset="products", read_only=True)

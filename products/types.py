@@ -32,6 +32,13 @@ class Product(BaseModel):
     date_updated: Text = ""
 
 
+class ProductUpdated(Product):
+    """The inventory item after the update."""
+
+    changed: bool = Field(True, description="False when it already had these values: nothing was sent.")
+    message: str = ""
+
+
 class ProductPage(Page):
     ROWS = "products"
 
@@ -74,12 +81,13 @@ class ProductChange(BaseModel):
 class ProductBatchOutcome(BaseModel):
     product_id: int | None
     code: str
-    status: Literal["updated", "not_found", "invalid", "failed"]
+    status: Literal["updated", "unchanged", "not_found", "invalid", "failed"]
     message: str = ""
     stock: int | None = None
 
 
 class ProductBatchResult(BaseModel):
     updated: int
+    unchanged: int = Field(0, description="Entries that changed nothing, so were not sent.")
     failed: int
     results: list[ProductBatchOutcome]

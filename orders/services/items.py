@@ -12,7 +12,7 @@ from kernel.types import Changes, ItemId, OrderId, StoreRef
 from operations.registry import operation
 from orders.services import merge
 from orders.services.orders import fetch_order, not_found_message, order_label
-from orders.types import OrderItem
+from orders.types import OrderItem, OrderItemUpdated
 from records.delete import delete_record
 from records.locks import record_lock
 from records.store_call import StoreCall, open_store, record_of, upstream_errors
@@ -57,6 +57,7 @@ async def order_items_add(
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     merge.refuse_read_only(item_data, merge.ITEM_READ_ONLY, argument="item_data")
+    merge.check_known(item_data, merge.ITEM_FIELDS, argument="item_data")
     merge.check_item(item_data, argument="item_data")
     label = order_label(call, order_id)
     async with record_lock("order", tenant.pk, call.store.pk, order_id, label=label):
@@ -88,15 +89,18 @@ async def order_items_update(
     order_id: OrderId,
     item_id: ItemId,
     changes: Changes,
-) -> OrderItem:
+) -> OrderItemUpdated:
     """Change some fields of an order item (e.g. quantity, price, code); the rest stays as it is.
 
     The item is fetched, `changes` merged in (null removes a field; variation_list and metadata merge
     by key) and the whole item sent back, re-applied if the order changes meanwhile (up to 5 times).
-    `id` cannot change. Returns the updated item.
+    Fields: name, code, price, quantity, weight, delivery_type, category_code, fulfillment_method,
+    variation_list, metadata; `id` cannot change. Returns the updated item; `changed` false: it already
+    had these values, nothing was sent.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     merge.refuse_read_only(changes, merge.ITEM_READ_ONLY, argument="changes")
+    merge.check_known(changes, merge.ITEM_FIELDS, argument="changes")
     merge.check_item(changes, argument="changes", require_name=False)
     label = order_label(call, order_id)
 
@@ -129,8 +133,14 @@ async def order_items_update(
         apply=apply,
         send=send,
         snapshot=lambda order: find_item(order, item_id, call=call, order_id=order_id),
+        compare=lambda order: find_item(order, item_id, call=call, order_id=order_id),
     )
-    return OrderItem.model_validate(updated)
+    item = (
+        updated.record
+        if updated.changed
+        else find_item(updated.record, item_id, call=call, order_id=order_id)
+    )
+    return OrderItemUpdated.model_validate({**item, "changed": updated.changed, "message": updated.message})
 
 
 @operation(toolset="order_items", destructive=True, idempotent=True)

@@ -1,8 +1,10 @@
 """The order rules for merging `changes` (records.merge holds the general ones).
 
-What orders, their items and shipments add: their read-only fields (refused with the reason), their
-nested maps, OrderDesk's size limits, and `order_notes`, which append, skipping notes whose content
-already exists (case-insensitive, trimmed). Pure functions, like records.merge.
+What orders, their items and shipments add: their read-only fields (refused with the reason), the
+fields they take at every depth (anything else is refused with the closest name), their nested maps,
+OrderDesk's size limits, `order_notes`, which append, skipping notes whose content already exists
+(case-insensitive, trimmed), and `order_items`, which merge by item id. Pure functions, like
+records.merge.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from kernel.errors import InvalidInput
-from records.merge import check_nested_maps, check_number, merge_record, refuse_read_only
+from records.merge import (
+    DELETE_MARK,
+    Fields,
+    check_known,
+    check_nested_maps,
+    check_number,
+    merge_list_by_id,
+    merge_record,
+    refuse_read_only,
+)
 
 # Why each read-only order field cannot be changed, in words an agent can act on.
 ORDER_READ_ONLY: dict[str, str] = {
@@ -37,6 +48,78 @@ ORDER_NOT_SENT = frozenset({"order_shipments", "order_history"})
 
 ITEM_READ_ONLY: dict[str, str] = {"id": "the item id is assigned by OrderDesk and never changes"}
 ITEM_NESTED_MAPS = frozenset({"variation_list", "metadata"})
+
+# The fields OrderDesk keeps (orderdesk-api.md §4); any other key would be dropped without a word.
+SHIPPING_FIELDS = frozenset(
+    {"first_name", "last_name", "company", "address1", "address2", "address3", "address4", "city",
+     "state", "postal_code", "country", "phone"}
+)  # fmt: skip
+CUSTOMER_FIELDS = SHIPPING_FIELDS - {"address3", "address4"}
+RETURN_ADDRESS_FIELDS = frozenset(
+    {"title", "name", "company", "address1", "address2", "city", "state", "postal_code", "country", "phone"}
+)
+_CUSTOMER_ADVICE = {
+    name: "the customer address has no address3 or address4; only shipping has them"
+    for name in ("address3", "address4")
+}
+ADDRESS_ALIASES = {
+    "zip": "postal_code", "zipcode": "postal_code", "zip_code": "postal_code", "postcode": "postal_code",
+    "post_code": "postal_code", "province": "state", "region": "state", "street": "address1",
+    "address": "address1", "telephone": "phone",
+}  # fmt: skip
+_ITEM_NAMES = frozenset(
+    {"id", "name", "code", "price", "quantity", "weight", "delivery_type", "category_code",
+     "fulfillment_method"}
+)  # fmt: skip
+ITEM_FIELDS = Fields(
+    names=_ITEM_NAMES,
+    free=ITEM_NESTED_MAPS,
+    aliases={"qty": "quantity", "sku": "code", "count": "quantity", "amount": "quantity"},
+)
+# In orders_update, an order_items entry may also be {"id": …, "delete": true}.
+ITEM_ENTRY_FIELDS = Fields(
+    names=ITEM_FIELDS.names | {DELETE_MARK}, free=ITEM_FIELDS.free, aliases=ITEM_FIELDS.aliases
+)
+_FLAT_ADDRESS = {
+    f"{part}_{name}": f"{part}.{name}"
+    for part, names in (("shipping", SHIPPING_FIELDS), ("customer", CUSTOMER_FIELDS))
+    for name in names
+}
+_ORDER_NAMES = frozenset(
+    {"id", "email", "shipping_method", "quantity_total", "weight_total", "product_total",
+     "shipping_total", "handling_total", "tax_total", "discount_total", "order_total",
+     "cc_number_masked", "cc_number", "cc_exp", "processor_response", "payment_type", "payment_status",
+     "processor_balance", "refund_total", "customer_id", "email_count", "ip_address", "tag_color",
+     "tag_name", "source_name", "source_id", "fulfillment_name", "fulfillment_id", "folder_id",
+     "date_added", "date_updated", "order_notes", "order_shipments", "order_history"}
+)  # fmt: skip
+
+
+def _order_fields(items: Fields, flat_names: frozenset[str]) -> Fields:
+    return Fields(
+        names=_ORDER_NAMES | flat_names,
+        maps={
+            "shipping": Fields(SHIPPING_FIELDS, aliases=ADDRESS_ALIASES),
+            "customer": Fields(CUSTOMER_FIELDS, aliases=ADDRESS_ALIASES, advice=_CUSTOMER_ADVICE),
+            "return_address": Fields(RETURN_ADDRESS_FIELDS, aliases=ADDRESS_ALIASES),
+        },
+        lists={"order_items": items, "discount_list": Fields(frozenset({"name", "code", "amount"}))},
+        free=frozenset({"checkout_data", "order_metadata"}),
+        aliases={**{k: v for k, v in _FLAT_ADDRESS.items() if k not in flat_names}, "items": "order_items",
+                 "notes": "order_notes", "discounts": "discount_list", "shipments": "order_shipments"},
+        advice={
+            "status": "an order's status is the folder it is in: move it with orders_move "
+            "(payment_status is the payment's)",
+            "folder": "folders change only through orders_move",
+            "folder_name": "folders change only through orders_move",
+        },
+    )  # fmt: skip
+
+
+# An update takes nested addresses only (OrderDesk prefers the nested value over a flat alias); a new
+# order also takes the flat customer_first_name… that OrderDesk accepts on create.
+ORDER_UPDATE_FIELDS = _order_fields(ITEM_ENTRY_FIELDS, frozenset())
+ORDER_CREATE_FIELDS = _order_fields(ITEM_FIELDS, frozenset(_FLAT_ADDRESS))
 
 SHIPMENT_READ_ONLY: dict[str, str] = {
     "id": "the shipment id is assigned by OrderDesk and never changes",
@@ -111,11 +194,11 @@ def append_notes(existing: Any, new_notes: list[dict[str, Any]]) -> list[dict[st
 def check_order_changes(changes: Mapping[str, Any], *, argument: str = "changes") -> None:
     """Everything about an order's `changes` we can refuse before calling OrderDesk."""
     refuse_read_only(changes, ORDER_READ_ONLY, argument=argument)
+    check_known(changes, ORDER_UPDATE_FIELDS, argument=argument)
     check_nested_maps(changes, ORDER_NESTED_MAPS, argument=argument)
     check_map_limits(changes, argument=argument)
-    items = changes.get("order_items")
-    if items is not None:
-        check_order_items(items, argument=f"{argument}.order_items")
+    if "order_items" in changes:
+        check_item_entries(changes["order_items"], argument=f"{argument}.order_items")
     if "order_notes" in changes and changes["order_notes"] is not None:
         # Validates shape and length now; the real timestamps are set when merging.
         normalize_notes(changes["order_notes"], argument=argument, now="", username="")
@@ -138,7 +221,13 @@ def merge_order(original: Mapping[str, Any], changes: Mapping[str, Any], *, now:
     def add_notes(existing: Any, value: Any) -> list[dict[str, Any]]:
         return append_notes(existing, normalize_notes(value, argument="changes", now=now, username=username))
 
-    merged = merge_record(original, changes, nested=ORDER_NESTED_MAPS, special={"order_notes": add_notes})
+    def merge_items(existing: Any, entries: Any) -> list[dict[str, Any]]:
+        return merge_list_by_id(
+            existing, entries, argument="changes.order_items", what="item", nested=ITEM_NESTED_MAPS
+        )
+
+    special = {"order_notes": add_notes, "order_items": merge_items}
+    merged = merge_record(original, changes, nested=ORDER_NESTED_MAPS, special=special)
     for key in ORDER_NOT_SENT:
         merged.pop(key, None)
     return merged
@@ -164,3 +253,26 @@ def check_order_items(items: Any, *, argument: str) -> None:
         raise InvalidInput(f"{argument} must be a non-empty list of items.", field=argument)
     for index, item in enumerate(items):
         check_item(item, argument=f"{argument}[{index}]")
+
+
+def check_item_entries(entries: Any, *, argument: str) -> None:
+    """orders_update's `order_items`: entries with an id change (or, with delete: true, remove) that
+    item; entries without one are new items and need a name or code."""
+    if entries is None:
+        raise InvalidInput(
+            f"{argument} cannot be null: items are kept unless named; remove one with "
+            '{"id": …, "delete": true} (or order_items_delete).',
+            field=argument,
+        )
+    if not isinstance(entries, list) or not entries:
+        raise InvalidInput(f"{argument} must be a non-empty list of items.", field=argument)
+    for index, entry in enumerate(entries):
+        where = f"{argument}[{index}]"
+        has_id = isinstance(entry, Mapping) and entry.get("id") not in (None, "")
+        if isinstance(entry, Mapping) and DELETE_MARK in entry:
+            if entry[DELETE_MARK] is not True or not has_id or set(entry) != {"id", DELETE_MARK}:
+                raise InvalidInput(
+                    f'{where}: to remove an item give only its id and "delete": true.', field=where
+                )
+            continue
+        check_item(entry, argument=where, require_name=not has_id)

@@ -26,7 +26,7 @@ from orders.services.dates import ORDERDESK_FORMAT, date_range, utc_now_text
 from orders.services.folders import check_folder_ids, resolve_folder
 from orders.services.idempotency import Claim, run_idempotent
 from orders.services.presets import project
-from orders.types import Order, OrderPage
+from orders.types import Order, OrderPage, OrderUpdated
 from records.cursor import Position, read_cursor
 from records.delete import delete_record
 from records.store_call import StoreCall, open_store, record_of, store_folders, upstream_errors
@@ -281,6 +281,7 @@ def check_order_data(order_data: dict[str, Any]) -> None:
     """OrderDesk's own requirements for a new order, checked before anything is sent."""
     read_only = {k: v for k, v in merge.ORDER_READ_ONLY.items() if k != "folder_id"}
     merge.refuse_read_only(order_data, read_only, argument="order_data")
+    merge.check_known(order_data, merge.ORDER_CREATE_FIELDS, argument="order_data")
     merge.check_nested_maps(order_data, merge.ORDER_NESTED_MAPS, argument="order_data")
     merge.check_map_limits(order_data, argument="order_data")
     merge.check_order_items(order_data.get("order_items"), argument="order_data.order_items")
@@ -395,19 +396,21 @@ async def orders_create(
 @operation(toolset="orders", idempotent=True)
 async def orders_update(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, changes: Changes
-) -> Order:
+) -> OrderUpdated:
     """Change some fields of an order; everything else stays as it is.
 
     OrderDesk replaces a whole order on update, so this fetches the order, merges `changes` into it and
     sends it back complete. Rules: a null removes a field; shipping, customer, return_address,
-    checkout_data and order_metadata merge by key (null inside removes that key); lists such as
-    order_items or discount_list replace the old list (items with an id are updated, without one
-    added, missing ones removed); order_notes are appended (a note text, an object with content, or
-    a list), skipping notes already there. Read-only fields are refused: totals (computed by
-    OrderDesk), id, date_updated, email_count, order_shipments (use shipments_*), order_history (use
-    orders_add_note) and folder_id (use orders_move).
+    checkout_data and order_metadata merge by key (null inside removes that key); order_items merge by
+    id: an entry with an id changes that item, {"id": …, "delete": true} removes it, one without id is
+    added, items not named are kept; discount_list replaces the old list; order_notes are appended (a
+    note text, an object with content, or a list), skipping notes already there. Read-only fields are
+    refused: totals (computed by OrderDesk), id, date_updated, email_count, order_shipments (use
+    shipments_*), order_history (use orders_add_note) and folder_id (use orders_move; the folder is the
+    order's status). Unknown fields are refused.
     If the order changes meanwhile, the changes are re-applied to the fresh order (up to 5 times, then
-    a conflict error). Returns the updated order (full).
+    a conflict error). Returns the updated order (full); `changed` false: it already had these values,
+    nothing was sent.
     """
     call = await open_store(tenant=tenant, actor=actor, store=store)
     merge.check_order_changes(changes)
@@ -433,8 +436,12 @@ async def orders_update(
         fetch=lambda: fetch_order(call, order_id),
         apply=lambda current: merge.merge_order(current, changes, now=now, username=author),
         send=send,
+        compare=lambda current: {k: v for k, v in current.items() if k not in merge.ORDER_NOT_SENT},
     )
-    return project(updated, "full", await _folders_or_empty(call))
+    order = project(updated.record, "full", await _folders_or_empty(call))
+    return OrderUpdated.model_validate(
+        {**order.model_dump(), "changed": updated.changed, "message": updated.message}
+    )
 
 
 # --- orders_delete -----------------------------------------------------------------------------------------

@@ -234,3 +234,28 @@ def test_another_tenant_reaches_nothing_and_a_viewer_writes_nothing(sandbox, ali
     recorder = async_to_sync(attempts)()
     assert recorder.spans == []
     assert call(services.orders_get, alice_actor, order_id=order_id).email != "x@example.com"
+
+
+def test_an_item_list_sent_from_a_stale_read_keeps_a_sandbox_item_added_meanwhile(sandbox, alice_actor):
+    order_id = first_order(alice_actor).id
+    seen = call(services.orders_get, alice_actor, order_id=order_id).order_items
+    added = call(
+        services.order_items_add, alice_actor, order_id=order_id, item_data={"name": "Gift wrap", "price": 4}
+    )
+    updated = call(
+        services.orders_update,
+        alice_actor,
+        order_id=order_id,
+        changes={"order_items": [{**i.model_dump(), "quantity": 2} for i in seen]},
+    )
+    assert [i.id for i in updated.order_items] == [*(i.id for i in seen), added.id]
+    assert {i.quantity for i in updated.order_items if i.id != added.id} == {2}
+    removed = call(
+        services.orders_update,
+        alice_actor,
+        order_id=order_id,
+        changes={"order_items": [{"id": added.id, "delete": True}]},
+    )
+    assert [i.id for i in removed.order_items] == [i.id for i in seen]
+    again = call(services.orders_update, alice_actor, order_id=order_id, changes={"email": removed.email})
+    assert again.changed is False and again.date_updated == removed.date_updated

@@ -4,7 +4,8 @@ import pytest
 
 from kernel.errors import InvalidInput
 from orders.services import merge
-from products.services import PRODUCT_NESTED_MAPS
+from products.fields import PRODUCT_NESTED_MAPS
+from records.merge import same_values
 
 ORDER = {
     "id": "925086",
@@ -206,3 +207,100 @@ def test_it_merges_other_records_with_their_own_nested_maps():
         product, {"stock": 9, "metadata": {"b": 2}, "location": None}, nested=PRODUCT_NESTED_MAPS
     )
     assert result == {"id": 5, "name": "Mug", "code": "MUG", "stock": 9, "metadata": {"a": 1, "b": 2}}
+
+
+# --- lists merged by id, unknown fields, sameness -------------------------------------------------------
+
+
+def test_order_items_merge_by_id_keeping_items_not_named():
+    order = {
+        **ORDER,
+        "order_items": [{"id": "1", "name": "Widget", "quantity": 2}, {"id": "2", "name": "Cup"}],
+    }
+    result = merge.merge_order(
+        order,
+        {
+            "order_items": [
+                {"id": "2", "quantity": 3, "metadata": {"gift": "yes"}},
+                {"name": "Mug", "price": 4},
+            ]
+        },
+        now="",
+        username="",
+    )
+    assert result["order_items"] == [
+        {"id": "1", "name": "Widget", "quantity": 2},
+        {"id": "2", "name": "Cup", "quantity": 3, "metadata": {"gift": "yes"}},
+        {"name": "Mug", "price": 4},
+    ]
+
+
+def test_an_order_items_entry_with_delete_true_removes_that_item_and_an_unknown_one_is_already_gone():
+    result = merged({"order_items": [{"id": "1", "delete": True}, {"id": "404", "delete": True}]})
+    assert result["order_items"] == []
+
+
+@pytest.mark.parametrize(
+    "entry", [{"id": "1", "delete": False}, {"delete": True}, {"id": "1", "delete": True, "quantity": 2}]
+)
+def test_a_delete_entry_takes_only_an_id_and_true(entry):
+    with pytest.raises(InvalidInput) as exc:
+        merge.check_order_changes({"order_items": [entry]})
+    assert exc.value.field == "changes.order_items[0]"
+
+
+def test_a_new_item_entry_still_needs_a_name_or_code_but_an_entry_with_id_does_not():
+    merge.check_order_changes({"order_items": [{"id": "1", "quantity": 4}]})
+    with pytest.raises(InvalidInput) as exc:
+        merge.check_order_changes({"order_items": [{"quantity": 4}]})
+    assert exc.value.field == "changes.order_items[0]"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"customer": {"address3": "x"}}, "changes.customer.address3; the customer address has no address3"),
+        ({"return_address": {"zip": "1"}}, "changes.return_address.zip; did you mean postal_code?"),
+        (
+            {"discount_list": [{"name": "X", "amout": 1}]},
+            "changes.discount_list[0].amout; did you mean amount?",
+        ),
+        ({"emial": "a@b.c"}, "changes.emial; did you mean email?"),
+        ({"items": []}, "changes.items; did you mean order_items?"),
+    ],
+)
+def test_unknown_fields_are_refused_at_any_depth_with_the_closest_name(changes, message):
+    with pytest.raises(InvalidInput) as exc:
+        merge.check_order_changes(changes)
+    assert exc.value.message.startswith("unknown field " + message)
+
+
+def test_an_unknown_field_without_a_close_name_lists_the_fields():
+    with pytest.raises(InvalidInput) as exc:
+        merge.check_order_changes({"shipping": {"xyzzy": 1}})
+    assert exc.value.message.startswith("unknown field changes.shipping.xyzzy; the fields are: address1,")
+
+
+def test_free_form_maps_take_any_keys_at_any_depth():
+    merge.check_order_changes(
+        {
+            "checkout_data": {"Gift Message": "x"},
+            "order_items": [{"id": "1", "metadata": {"any": {"deep": 1}}}],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "same"),
+    [
+        ({"a": 10, "m": {}}, {"a": "10.00", "m": []}, True),
+        ({"a": "10"}, {"a": 10.0}, True),
+        ({"a": "x"}, {"a": "x "}, False),
+        ({"a": 0}, {"a": []}, False),
+        ({"a": 1}, {"a": True}, False),
+        ({"a": 1}, {"a": 1, "b": ""}, False),
+        ([{"id": "1"}], [{"id": 1}], True),
+    ],
+)
+def test_same_values_treats_orderdesks_spellings_of_a_value_as_the_same(new, old, same):
+    assert same_values(new, old) is same

@@ -60,3 +60,24 @@ def test_a_viewer_cannot_change_sandbox_inventory(sandbox, vera):
     with pytest.raises(Forbidden):
         call(inventory.products_update, viewer, product_id=product.id, changes={"stock": 0})
     assert call(inventory.products_get, viewer, product_id=product.id).stock == product.stock
+
+
+def test_it_moves_sandbox_stock_by_a_delta_and_skips_a_change_that_changes_nothing(sandbox, alice_actor):
+    created = call(
+        inventory.products_create,
+        alice_actor,
+        product_data={"name": "Delta Mug", "code": "DELTA-MUG", "stock": 3},
+    )
+    restocked = call(
+        inventory.products_update, alice_actor, product_id=created.id, changes={"stock_delta": 10}
+    )
+    assert (restocked.stock, restocked.changed) == (13, True)
+    same = call(inventory.products_update, alice_actor, product_id=created.id, changes={"stock": 13})
+    assert same.changed is False and same.date_updated == restocked.date_updated
+    batch = call(
+        inventory.products_update_batch,
+        alice_actor,
+        updates=[{"code": "DELTA-MUG", "changes": {"stock_delta": -4}}],
+    )
+    assert (batch.updated, batch.results[0].stock) == (1, 9)
+    assert call(inventory.products_get, alice_actor, product_id=created.id).stock == 9
