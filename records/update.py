@@ -2,10 +2,11 @@
 
 OrderDesk offers no ETag or If-Match, and its PUT replaces the whole record, so a change made by someone
 else between our GET and our PUT would be wiped out. Each attempt therefore: merges the changes into the
-record it has, fetches the record once more right before the PUT, and only PUTs if `date_updated` has
-not moved. If it has, the same changes are merged into the fresher record and tried again, up to
-MAX_ATTEMPTS times; then the caller gets a Conflict. A 409 from OrderDesk (which some deployments and
-our sandbox can send for a stale PUT) counts as a moved record too.
+record it has, fetches the record once more right before the PUT, and only PUTs if neither
+`date_updated` nor the content has moved (`version_of`). If either has, the same changes are merged
+into the fresher record and tried again, up to MAX_ATTEMPTS times; then the caller gets a Conflict.
+A 409 from OrderDesk (which some deployments and our sandbox can send for a stale PUT) counts as a
+moved record too.
 
 `update_record` is what the update operations call: the loop under the record's lock (locks.py),
 followed by dropping the cached reads it changed.
@@ -13,6 +14,8 @@ followed by dropping the cached reads it changed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,7 +30,10 @@ Record = dict[str, Any]
 
 
 def version_of(record: Record) -> Any:
-    return record.get("date_updated")
+    """What tells two reads of a record apart. date_updated has one-second resolution, so two writes
+    within one second can leave it unchanged; a digest of the whole content cannot."""
+    content = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
+    return record.get("date_updated"), hashlib.sha256(content.encode()).hexdigest()
 
 
 async def update_checked(
