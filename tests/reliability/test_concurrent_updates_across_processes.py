@@ -82,3 +82,41 @@ def test_concurrent_updates_through_several_processes_keep_every_change(shared_b
     # Every call that reported success must have left its change; and here none may fail at all.
     assert not lost, f"lost {len(lost)} of {UPDATES} updates that reported success: {lost}"
     assert not errors, f"{len(errors)} calls failed: {errors}"
+
+
+async def _add_notes(urls: list[str], headers: dict[str, str], order_id: str) -> list[int]:
+    """UPDATES concurrent history notes posted straight to the processes' sandboxes; the statuses."""
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(httpx2.AsyncClient(base_url=f"{url}/sandbox/api/v2", timeout=60))
+            for url in urls
+        ]
+        responses = await asyncio.gather(
+            *(
+                clients[index % len(clients)].post(
+                    f"/orders/{order_id}/order-history", json={"note": f"n{index}"}, headers=headers
+                )
+                for index in range(UPDATES)
+            )
+        )
+    return [response.status_code for response in responses]
+
+
+def test_the_sandbox_keeps_every_concurrent_write_of_one_order_across_processes(acme, tmp_path):
+    """The emulator's own read-modify-write of an order (appending a history note) under concurrent
+    requests served by several processes: each request holds the order's row lock, so none is lost."""
+    reason = shared_backends_missing(redis=False)
+    if reason:
+        pytest.skip(reason)
+    store = provision_sandbox_store(tenant=acme, orders=3, seed=11)
+    SandboxStore.objects.filter(store=store).update(rate_limit_enabled=False)
+    order = SandboxOrder.objects.filter(store__store=store).order_by("order_id").first()
+    headers = {"ORDERDESK-STORE-ID": store.orderdesk_store_id, "ORDERDESK-API-KEY": store.get_api_key()}
+
+    with app_processes(PROCESSES, tmp_path, redis=False) as servers:
+        statuses = asyncio.run(_add_notes([s.url for s in servers], headers, str(order.order_id)))
+
+    assert statuses == [200] * UPDATES
+    order.refresh_from_db()
+    missing = {f"n{index}" for index in range(UPDATES)} - {entry["note"] for entry in order.order_history}
+    assert not missing, f"the sandbox lost {len(missing)} of {UPDATES} notes: {sorted(missing)}"
