@@ -2,12 +2,12 @@
 
 OrderDesk offers no ETag or If-Match, and its PUT replaces the whole record, so a change made by someone
 else between our GET and our PUT would be wiped out. Each attempt therefore: merges the changes into the
-record it has, fetches the record once more right before the PUT, and only PUTs if `date_updated` has
-not moved. If it has, the same changes are merged into the fresher record and tried again, up to
-MAX_ATTEMPTS times; then the caller gets a Conflict. A 409 from OrderDesk (which some deployments and
-our sandbox can send for a stale PUT) counts as a moved record too. When the merged record means the
-same as the record it was merged into, nothing is sent: the outcome says `changed` False, and the
-operation's trace still records the call.
+record it has, fetches the record once more right before the PUT, and only PUTs if neither
+`date_updated` nor the content has moved (`version_of`). If either has, the same changes are merged
+into the fresher record and tried again, up to MAX_ATTEMPTS times; then the caller gets a Conflict.
+A 409 from OrderDesk (which some deployments and our sandbox can send for a stale PUT) counts as a
+moved record too. When the merged record means the same as the record it was merged into, nothing is
+sent: the outcome says `changed` False, and the operation's trace still records the call.
 
 `update_record` is what the update operations call: the loop under the record's lock (locks.py),
 followed by dropping the cached reads it changed.
@@ -15,6 +15,8 @@ followed by dropping the cached reads it changed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +43,10 @@ class Updated:
 
 
 def version_of(record: Record) -> Any:
-    return record.get("date_updated")
+    """What tells two reads of a record apart. date_updated has one-second resolution, so two writes
+    within one second can leave it unchanged; a digest of the whole content cannot."""
+    content = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
+    return record.get("date_updated"), hashlib.sha256(content.encode()).hexdigest()
 
 
 async def update_checked(
