@@ -249,7 +249,7 @@ def _set_default_store(*, tenant: Tenant, actor: Actor, store: str) -> Store:
 # the same (to the key), which its hints say.
 @operation(toolset="stores", permission=Permission.READ, idempotent=True, open_world=False)
 async def stores_use(*, tenant: Tenant, actor: Actor, store: RequiredStoreRef) -> StoreInfo:
-    """Make a store the default for this API key.
+    """Make a store this key's default, so later calls can leave out `store`.
 
     Later calls that omit `store` use it; this only changes which store they default to and nothing
     in OrderDesk. The choice is saved on the API key, so it lasts across connections and sessions

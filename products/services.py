@@ -185,11 +185,13 @@ def _send_product(call: StoreCall, product_id: int):
     return send
 
 
-@operation(toolset="products", idempotent=True)
+# Destructive (overwrites fields) and not idempotent: stock_delta counts again on a repeat.
+@operation(toolset="products", destructive=True)
 async def products_update(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, product_id: ProductId, changes: Changes
 ) -> ProductUpdated:
-    """Change some fields of an inventory item (e.g. stock, price, location); the rest stays as it is.
+    """Change some fields of an inventory item (e.g. price, location); the rest stays as it is. To restock or
+    sell, `stock_delta` adds to the current stock (safe against concurrent sales); `stock` sets it.
 
     OrderDesk replaces a whole item on update, so this fetches it, merges `changes` (null removes a
     field; variation_list and metadata merge by key) and sends it back complete, re-applying the changes
@@ -296,7 +298,8 @@ def _product_id(update: ProductChange, items: dict[int, dict[str, Any]]) -> int 
     return next((pid for pid, item in items.items() if str(item.get("code") or "") == update.code), None)
 
 
-@operation(toolset="products", idempotent=True)
+# Destructive (overwrites fields) and not idempotent: stock_delta counts again on a repeat.
+@operation(toolset="products", destructive=True)
 async def products_update_batch(
     *,
     tenant: Tenant,
@@ -305,7 +308,8 @@ async def products_update_batch(
     updates: Updates,
     progress: Progress | None = None,
 ) -> ProductBatchResult:
-    """Change many inventory items at once (up to 500), e.g. restock several SKUs.
+    """Change many inventory items at once (up to 500), by id or SKU, e.g. restock several SKUs with
+    `stock_delta`.
 
     Each entry names the item by product_id or code (SKU) and gives its `changes`, merged as in
     products_update. Items are fetched, merged and sent to OrderDesk's batch endpoint in chunks of 50,

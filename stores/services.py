@@ -207,7 +207,7 @@ async def _call_test(store: Store) -> tuple[bool, str, bool, str | None, int | N
 
 @operation(toolset="stores", read_only=True, open_world=False)
 async def stores_list(*, tenant: Tenant, actor: Actor) -> StoreList:
-    """List the OrderDesk stores you can use.
+    """List the OrderDesk stores this key can use and which one is its default. Call it first.
 
     Returns each store's `id`, `name`, OrderDesk store id, label, whether it is the sandbox (demo
     data), its base URL, the last 4 characters of its API key, the last connection test result, and
@@ -225,7 +225,7 @@ async def stores_list(*, tenant: Tenant, actor: Actor) -> StoreList:
 
 @operation(toolset="stores", read_only=True)
 async def stores_get(*, tenant: Tenant, actor: Actor, store: StoreRef = None) -> StoreDetails:
-    """Get a store's OrderDesk settings and its folders.
+    """Get a store's OrderDesk settings and its folders (the ids and names orders_list and orders_move take).
 
     Returns the store (as in stores_list), its name, time zone (`timezone`, used by the `*_local`
     order filters), locale, country and e-mail settings, and `folders`: a list of {id, name}. Use a

@@ -80,7 +80,8 @@ async def order_items_add(
     return OrderItem.model_validate(item)
 
 
-@operation(toolset="order_items", idempotent=True)
+# Destructive: the changed fields' old values are overwritten.
+@operation(toolset="order_items", destructive=True, idempotent=True)
 async def order_items_update(
     *,
     tenant: Tenant,

@@ -178,7 +178,8 @@ async def orders_list(
     cursor: Cursor = None,
     fields: FieldsPreset = "summary",
 ) -> OrderPage:
-    """List or search orders, newest first, one page at a time.
+    """List or search orders, newest first, one page at a time, filtered by folder, dates, customer,
+    source_id and more. To count or total orders use orders_summary instead of paging.
 
     Every filter is OrderDesk's own (they combine with AND): folder_id (one id or a comma list) or
     folder_name (a folder the store does not have is refused, listing its folders); source_id (the
@@ -254,7 +255,8 @@ async def orders_get(
     fields: FieldsPreset = "full",
     get_order_history: bool = False,
 ) -> Order:
-    """Get one order by its OrderDesk id, with its items, shipments and notes.
+    """Get one order by its OrderDesk id, with its items, shipments and notes. To find an order by the shop's
+    number or the customer, use orders_list.
 
     `fields` picks the shape: full (default: everything OrderDesk has, plus folder_name), standard or
     summary. `get_order_history` adds the order's history entries (moves, notes; slower). Use
@@ -340,7 +342,8 @@ async def orders_create(
     order_data: OrderData,
     idempotency_key: IdempotencyKey = None,
 ) -> Order:
-    """Create an order.
+    """Create an order from `order_data` (OrderDesk's order fields: email, customer, shipping, order_items,
+    totals). Pass an `idempotency_key` so a retry never creates it twice.
 
     OrderDesk needs `order_items` (at least one, each with a name or code) and a customer or shipping
     name or company; both are checked before anything is sent. Whichever of shipping/customer is
@@ -393,11 +396,14 @@ async def orders_create(
 # --- orders_update -----------------------------------------------------------------------------------------
 
 
-@operation(toolset="orders", idempotent=True)
+# Destructive (overwrites fields) and not idempotent: order_items entries without an id are added.
+@operation(toolset="orders", destructive=True)
 async def orders_update(
     *, tenant: Tenant, actor: Actor, store: StoreRef = None, order_id: OrderId, changes: Changes
 ) -> OrderUpdated:
-    """Change some fields of an order; everything else stays as it is.
+    """Change some fields of an order; everything else stays as it is. Unknown fields are refused;
+    order_items merge by id. Not for the folder (orders_move), notes (orders_add_note) or shipments
+    (shipments_*).
 
     OrderDesk replaces a whole order on update, so this fetches the order, merges `changes` into it and
     sends it back complete. Rules: a null removes a field; shipping, customer, return_address,

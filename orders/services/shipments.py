@@ -70,7 +70,8 @@ async def shipments_add(
     shipment_data: ShipmentData,
     idempotency_key: IdempotencyKey = None,
 ) -> Shipment:
-    """Add a shipment (tracking number, carrier, method) to an order.
+    """Add a shipment (tracking number, carrier, method) to an order; pass an `idempotency_key`. The order
+    stays in its folder: move it with orders_move.
 
     Only tracking_number is required ("n/a" when there is none); OrderDesk derives tracking_url from
     the carrier and number when omitted. OrderDesk refuses a shipment that duplicates one already on

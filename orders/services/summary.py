@@ -125,7 +125,8 @@ async def orders_summary(
     search_start_date: DateArg = None,
     search_end_date: DateArg = None,
 ) -> OrdersSummaryResult:
-    """Count and total the orders placed in a date range, per folder, with how many are unshipped.
+    """Count and total the orders placed in a date range, per folder, with how many are unshipped and
+    canceled. Use it instead of paging through orders_list.
 
     The range is by order date (UTC): search_end_date defaults to now and search_start_date to 7 days
     before the end; a bare end date includes that whole day. Answers "how many orders came in last week, what
