@@ -372,7 +372,7 @@ class McpGuard:
                         send,
                         405,
                         _jsonrpc_error("This server sends no server-initiated stream; use POST."),
-                        [(b"allow", b"POST, DELETE")],
+                        [(b"allow", b"POST")],
                     )
                     return
                 try:

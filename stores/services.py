@@ -225,7 +225,7 @@ async def stores_list(*, tenant: Tenant, actor: Actor) -> StoreList:
 
 @operation(toolset="stores", read_only=True)
 async def stores_get(*, tenant: Tenant, actor: Actor, store: StoreRef = None) -> StoreDetails:
-    """Get a store's OrderDesk settings and its folders (the ids and names orders_list and orders_move take).
+    """Get a store's settings and folders (folder ids and names, for orders_list and orders_move).
 
     Returns the store (as in stores_list), its name, time zone (`timezone`, used by the `*_local`
     order filters), locale, country and e-mail settings, and `folders`: a list of {id, name}. Use a

@@ -8,6 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from asgiref.sync import sync_to_async
+from mcp.types import ToolAnnotations
 
 from api_keys.models import ApiKey
 from mcp_bridge.server import mcp_http_app
@@ -77,7 +78,7 @@ async def test_it_lists_every_registry_operation_to_a_full_key(acme_db, make_key
         assert op.description.startswith(tool.description.split()[0])
         assert len(tool.description.encode()) <= 300
         # Hints equal to the MCP defaults (not read-only, destructive, not idempotent) are left out.
-        hints = tool.annotations
+        hints = tool.annotations or ToolAnnotations()  # no hints at all: every one is the default
         assert (hints.read_only_hint or False) is op.read_only
         if not op.read_only:
             assert (hints.destructive_hint is not False) is op.destructive
