@@ -19,6 +19,8 @@ WATCH_SOCKET = """() => {
 
 
 def run(page, name: str) -> None:
+    # Destructive operations (updates overwrite) ask for confirmation first: the operator confirms.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=f"Run {name}").click()
 
 
