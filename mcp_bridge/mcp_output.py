@@ -58,8 +58,8 @@ def _inline_root_ref(schema: dict[str, Any]) -> dict[str, Any]:
     return {**definition, **{k: v for k, v in schema.items() if k != "$ref"}}
 
 
-_NAME_MAPS = frozenset({"properties", "$defs", "patternProperties"})
-_VALUE_KEYWORDS = frozenset({"default", "const", "enum", "examples"})  # data, not schemas
+NAME_MAPS = frozenset({"properties", "$defs", "patternProperties"})
+VALUE_KEYWORDS = frozenset({"default", "const", "enum", "examples"})  # data, not schemas
 
 
 def compact_schema(node: Any, *, names: bool = False) -> Any:
@@ -69,8 +69,8 @@ def compact_schema(node: Any, *, names: bool = False) -> Any:
     if isinstance(node, dict):
         return {
             key: value
-            if not names and key in _VALUE_KEYWORDS
-            else compact_schema(value, names=not names and key in _NAME_MAPS)
+            if not names and key in VALUE_KEYWORDS
+            else compact_schema(value, names=not names and key in NAME_MAPS)
             for key, value in node.items()
             if names or not (key == "title" and isinstance(value, str))
         }

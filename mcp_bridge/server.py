@@ -242,8 +242,9 @@ class OrderDeskMCP(MCPServer):
         except Exception:
             # run_operation logged the crash with the request id; the caller gets only the reference.
             raise ToolError(mcp_tools.crash_message(request_id)) from None
-        if refusal(op, actor) is not None:  # cannot happen while run_operation checks; never leak a result
-            raise ToolError(refusal(op, actor) or "")
+        refused = refusal(op, actor)
+        if refused is not None:  # cannot happen while run_operation checks; never leak a result
+            raise ToolError(refused)
         return _result(spec, invocation.result, structured=output_schema)
 
 

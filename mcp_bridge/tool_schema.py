@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcp_bridge.mcp_output import NAME_MAPS, VALUE_KEYWORDS
+
 # Arguments shared by many tools: the server instructions explain them once.
 SHARED_ARGUMENTS = frozenset({"store", "cursor", "limit", "fields", "idempotency_key", "order_id"})
 
 # Validation the server does itself (with a message naming the field); repeating it costs context.
 _SERVER_CHECKED = frozenset({"maxLength", "minLength", "pattern", "minProperties", "maxItems", "title"})
-_NAME_MAPS = frozenset({"properties", "$defs"})
-_VALUE_KEYWORDS = frozenset({"default", "const", "enum", "examples"})
 
 
 def _is_null(schema: Any) -> bool:
@@ -59,7 +59,7 @@ def compact(node: Any, *, names: bool = False) -> Any:
             continue
         if key == "description" and _date_rule(value):
             continue
-        out[key] = value if key in _VALUE_KEYWORDS else compact(value, names=key in _NAME_MAPS)
+        out[key] = value if key in VALUE_KEYWORDS else compact(value, names=key in NAME_MAPS)
     return out
 
 

@@ -1,8 +1,9 @@
 """A store's OrderDesk settings and folders, read once per 5 minutes for every operation that needs them
 (`stores_get`, and the order operations that turn folder names into ids).
 
-The read is single-flight: when the cached copy is missing or has just expired, concurrent callers for
-one store share one upstream `GET /store` instead of each spending a rate-limit token on it.
+The upstream read is single-flight: when the cached copy is missing or has just expired, concurrent
+callers for one store share one `GET /store` instead of each spending a rate-limit token on it. A cache
+hit (the usual case, on the path of every order read) involves no flight and no copy.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from stores.client import get_client
 from stores.models import Store
 from stores.types import settings_summary
 
-# Reads in progress, per (tenant, store). The flight covers the cache lookup too, so callers that arrive
-# while it runs neither look up nor fetch.
+# Upstream reads in progress, per (tenant, store).
 _flights: SingleFlight[tuple[Any, Any], dict[str, Any]] = SingleFlight()
 
 
@@ -32,8 +32,8 @@ async def store_settings(store: Store) -> dict[str, Any]:
     async def fetch() -> dict[str, Any]:
         return settings_summary(await get_client().get(selectors.store_credentials(store), "/store"))
 
-    async def read() -> dict[str, Any]:
-        return await cached(store.tenant_id, store.pk, "store", {}, TTL_STORE_SETTINGS, fetch)
+    async def shared_fetch() -> dict[str, Any]:
+        # Every caller of a flight gets the same object: each gets its own copy, as from the cache.
+        return copy.deepcopy(await _flights.run((store.tenant_id, store.pk), fetch))
 
-    # Every caller of a flight gets the same object: each gets its own copy, as from the cache.
-    return copy.deepcopy(await _flights.run((store.tenant_id, store.pk), read))
+    return await cached(store.tenant_id, store.pk, "store", {}, TTL_STORE_SETTINGS, shared_fetch)
