@@ -241,8 +241,9 @@ SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
 RATE_MAGIC_LINK_PER_EMAIL = env_rate("RATE_MAGIC_LINK_PER_EMAIL", "5/15m")
 RATE_MAGIC_LINK_PER_IP = env_rate("RATE_MAGIC_LINK_PER_IP", "20/h")
 RATE_MAGIC_REDEEM_FAILURES_PER_IP = env_rate("RATE_MAGIC_REDEEM_FAILURES_PER_IP", "20/h")
-# Failed password sign-ins (the Django admin), per IP and per account.
+# Failed password sign-ins (the Django admin), per account from one IP, and per IP across accounts.
 RATE_PASSWORD_FAILURES = env_rate("RATE_PASSWORD_FAILURES", "10/h")
+RATE_PASSWORD_FAILURES_PER_IP = env_rate("RATE_PASSWORD_FAILURES_PER_IP", "20/h")
 RATE_MCP_AUTH_FAILURES_PER_IP = env_rate("RATE_MCP_AUTH_FAILURES_PER_IP", "10/m")
 MCP_TOOL_CALLS_PER_MINUTE = env_int("MCP_TOOL_CALLS_PER_MINUTE", 120)
 

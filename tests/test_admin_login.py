@@ -1,4 +1,4 @@
-"""The Django admin's password sign-in: failures are limited per IP and per account, and audited."""
+"""The Django admin's password sign-in: failures are limited per IP and per account and IP, and audited."""
 
 import pytest
 from django.urls import reverse
@@ -34,7 +34,9 @@ def test_it_audits_a_failed_password_without_the_password(client, root):
     assert "wrong guess" not in str(event.detail)
 
 
-def test_it_refuses_even_the_right_password_once_an_account_has_too_many_failures(client, root, settings):
+def test_it_refuses_even_the_right_password_once_an_account_has_too_many_failures_from_an_ip(
+    client, root, settings
+):
     settings.RATE_PASSWORD_FAILURES = "3/h"
     for number in range(3):
         attempt(client, f"guess {number}", username="Root@Example.test")
@@ -47,7 +49,7 @@ def test_it_refuses_even_the_right_password_once_an_account_has_too_many_failure
 
 
 def test_it_limits_failures_per_client_ip_across_accounts(client, root, settings):
-    settings.RATE_PASSWORD_FAILURES = "3/h"
+    settings.RATE_PASSWORD_FAILURES_PER_IP = "3/h"
     for number in range(3):
         attempt(client, "guess", username=f"someone{number}@example.test")
     assert attempt(client, PASSWORD).status_code == 429

@@ -20,7 +20,7 @@ GROUP_LINK_PER_EMAIL = "tenants.magic_link.per_email"
 GROUP_LINK_PER_IP = "tenants.magic_link.per_ip"
 GROUP_REDEEM_FAILURES_PER_IP = "tenants.magic_redeem.failures_per_ip"
 GROUP_PASSWORD_FAILURES_PER_IP = "tenants.password.failures_per_ip"
-GROUP_PASSWORD_FAILURES_PER_ACCOUNT = "tenants.password.failures_per_account"
+GROUP_PASSWORD_FAILURES_PER_ACCOUNT_AND_IP = "tenants.password.failures_per_account_and_ip"
 
 TOO_MANY = "Too many requests. Please wait a little and try again."
 
@@ -91,20 +91,28 @@ def count_redeem_failure() -> None:
     usage(GROUP_REDEEM_FAILURES_PER_IP, ip_key(), settings.RATE_MAGIC_REDEEM_FAILURES_PER_IP, increment=True)
 
 
-def _password_budgets(username: str) -> tuple[tuple[str, str], ...]:
+def _password_budgets(username: str) -> tuple[tuple[str, str, str], ...]:
+    """Failures are counted per client IP (one address guessing across accounts) and per account and
+    IP together. Not per account alone: anyone who knows a superuser's address could then keep that
+    superuser out for the whole window by failing on purpose from anywhere."""
+    ip = ip_key()
     return (
-        (GROUP_PASSWORD_FAILURES_PER_IP, ip_key()),
-        (GROUP_PASSWORD_FAILURES_PER_ACCOUNT, email_key(username)),
+        (GROUP_PASSWORD_FAILURES_PER_IP, settings.RATE_PASSWORD_FAILURES_PER_IP, ip),
+        (
+            GROUP_PASSWORD_FAILURES_PER_ACCOUNT_AND_IP,
+            settings.RATE_PASSWORD_FAILURES,
+            f"{email_key(username)}|{ip}",
+        ),
     )
 
 
 def check_password_allowed(username: str) -> None:
-    """Refuse a password sign-in (the Django admin) from an IP, or for an account, that has used up
-    its failure budget, even with the right password."""
-    for group, value in _password_budgets(username):
-        _refuse_attempt(group, settings.RATE_PASSWORD_FAILURES, value)
+    """Refuse a password sign-in (the Django admin) from an IP that has used up its failure budget, or
+    for an account from an IP that has used up that pair's budget, even with the right password."""
+    for group, rate, value in _password_budgets(username):
+        _refuse_attempt(group, rate, value)
 
 
 def count_password_failure(username: str) -> None:
-    for group, value in _password_budgets(username):
-        usage(group, value, settings.RATE_PASSWORD_FAILURES, increment=True)
+    for group, rate, value in _password_budgets(username):
+        usage(group, value, rate, increment=True)
