@@ -5,6 +5,9 @@ from mcp_bridge.views.dashboard import dashboard as dashboard_view
 from orderdesk_admin import views
 from orderdesk_admin.admin_login import admin_login
 
+# Django's own 500 view renders without any context; ours shows the request id.
+handler500 = "orderdesk_admin.error_pages.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
