@@ -33,7 +33,7 @@ from mcp.types import Tool as MCPTool
 from api_keys.core import aauthenticate
 from kernel import context as request_context
 from kernel.errors import NotFound, OperationError
-from mcp_bridge import mcp_auth, mcp_limits, mcp_tools
+from mcp_bridge import mcp_auth, mcp_https, mcp_limits, mcp_tools
 from mcp_bridge.instructions import DESCRIBE_TOOL, UNTRUSTED_NOTICE, instructions_for
 from mcp_bridge.mcp_output import compact_json, fit
 from operations.registry import REGISTRY, Operation, Registry, refusal
@@ -303,7 +303,8 @@ class McpHttpApp:
     def __init__(self, server: OrderDeskMCP):
         self.server = server
         self._app: Any = None
-        self._guarded = mcp_auth.McpGuard(self._dispatch)
+        # The pages' HTTPS policy first: a plain-http request is refused before its key is looked at.
+        self._guarded = mcp_https.HttpsPolicy(mcp_auth.McpGuard(self._dispatch))
 
     def _build(self) -> Any:
         return self.server.streamable_http_app(
