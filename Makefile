@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/uvicorn orderdesk_admin.asgi:application --host $(HOST) --port $(PORT) --lifespan on
+	$(BIN)/uvicorn orderdesk_admin.asgi:application --host $(HOST) --port $(PORT) --lifespan on --no-proxy-headers
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -84,7 +84,7 @@ def serve(env: dict[str, str], port: int, app: str = PRODUCT_APP) -> Iterator[su
     command = [
         sys.executable, "-m", "uvicorn", app,
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--lifespan", "on", "--no-access-log", "--log-level", "warning",
+        "--lifespan", "on", "--no-proxy-headers", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:

@@ -19,6 +19,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from mcp_bridge.server import mcp_http_app  # noqa: E402
+from orderdesk_admin.proxy_headers import ServerProxyHeadersRefused  # noqa: E402
 from orderdesk_admin.routing import websocket_urlpatterns  # noqa: E402
 
 MCP_PATH = "/mcp"
@@ -40,3 +41,6 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+# Served only while the server hands over the real peer address, from which the app alone derives
+# the client's (uvicorn --no-proxy-headers; see orderdesk_admin.proxy_headers).
+application = ServerProxyHeadersRefused(application)

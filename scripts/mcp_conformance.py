@@ -126,7 +126,7 @@ def manage(env: dict[str, str], *args: str) -> str:
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "scripts.conformance_app:application", "--host", "127.0.0.1",
-         "--port", str(port), "--lifespan", "on", "--log-level", "warning"],
+         "--port", str(port), "--lifespan", "on", "--no-proxy-headers", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 30

@@ -124,7 +124,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with server.log_path.open("ab") as log:
         command = [sys.executable, "-m", "uvicorn", "orderdesk_admin.asgi:application", "--host", "127.0.0.1"]
         proc = subprocess.Popen(
-            [*command, "--port", str(port), "--lifespan", "on"],
+            [*command, "--port", str(port), "--lifespan", "on", "--no-proxy-headers"],
             cwd=REPO,
             env=env,
             stdout=log,

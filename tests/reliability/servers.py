@@ -36,6 +36,8 @@ SERVE = (
     "127.0.0.1",
     "--lifespan",
     "on",
+    # As `make run`: the app alone derives client addresses (orderdesk_admin.proxy_headers).
+    "--no-proxy-headers",
 )
 SCRUBBED_ENV = ("SANDBOX_BASE_URL", "SITE_URL", "ALLOWED_HOSTS", "MCP_ALLOWED_ORIGINS")
 
