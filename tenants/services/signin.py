@@ -20,7 +20,7 @@ from tenants.audit import Action, audit
 from tenants.models import AuditOutcome, Invitation, MagicLink, MagicLinkPurpose, Membership, Tenant, User
 from tenants.services import emails, magic_links, ratelimits
 from tenants.services.magic_links import LinkRefused
-from tenants.services.tenants import clean_email, tenant_create, user_get_or_create
+from tenants.services.tenants import clean_email, clean_team_name, tenant_create, user_get_or_create
 
 SIGNUP_CLOSED = "Sign-up is closed on this server. Ask an owner of an existing team to invite you."
 
@@ -76,18 +76,20 @@ def _send_login_link(email: str, next_url: str = "") -> None:
 def signup_request(*, email: str, tenant_name: str = "") -> None:
     """E-mail a sign-up link (or a sign-in link, when the address already has an account).
 
-    Raises Forbidden when sign-up is closed, InvalidInput for a bad address, RateLimited over a limit.
+    Raises Forbidden when sign-up is closed, InvalidInput for a bad address or team name, RateLimited
+    over a limit.
     """
     if not settings.SIGNUP_OPEN:
         raise Forbidden(SIGNUP_CLOSED)
     email = clean_email(email)
+    tenant_name = clean_team_name(tenant_name, field="tenant_name", label="Organisation name")
     _count(email, MagicLinkPurpose.SIGNUP)
     user = User.objects.filter(email=email).first()
     if user is not None:
         _send_login_link(email)
     else:
         issued = magic_links.issue(
-            purpose=MagicLinkPurpose.SIGNUP, email=email, tenant_name=tenant_name.strip()[:120]
+            purpose=MagicLinkPurpose.SIGNUP, email=email, tenant_name=tenant_name
         )
         emails.send_signup_link(to=email, url=issued.url)
     _audit_request(email, MagicLinkPurpose.SIGNUP, sent="login" if user else "signup", user=user)

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.mail import MailNotSent
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
-from tenants.models import Invitation, MagicLinkPurpose, Membership, Role, Tenant
+from tenants.models import AuditOutcome, Invitation, MagicLinkPurpose, Membership, Role, Tenant
 from tenants.services import emails, magic_links, ratelimits
 from tenants.services.tenants import clean_email
 
@@ -62,7 +63,8 @@ def member_invite(*, tenant: Tenant, actor: Actor, email: str, role: str) -> Inv
     """Invite `email` to join with `role` and e-mail them an invitation link.
 
     Refuses addresses that are already members or already have an open invitation, and counts the
-    e-mail against the address's link budget (RateLimited).
+    e-mail against the address's link budget (RateLimited). MailNotSent when the e-mail did not leave
+    (the invitation is kept, to be resent).
     """
     actor.require_in(tenant, Permission.MANAGE_TEAM)
     email, role = clean_email(email), _role(role)
@@ -75,8 +77,24 @@ def member_invite(*, tenant: Tenant, actor: Actor, email: str, role: str) -> Inv
         invitation = Invitation.objects.create(tenant=tenant, email=email, role=role, invited_by=actor.user)
         issued = magic_links.issue(purpose=MagicLinkPurpose.INVITE, email=email, invitation=invitation)
         audit(Action.MEMBER_INVITED, actor=actor, target=invitation, detail={"role": role})
-    emails.send_invitation(invitation=invitation, url=issued.url)
+    _send_invitation(invitation, issued.url, actor=actor)
     return invitation
+
+
+def _send_invitation(invitation: Invitation, url: str, *, actor: Actor) -> None:
+    """E-mail the link; a message that did not leave is audited (the invitation stays open, to be
+    resent) and MailNotSent tells the owner, instead of a page that says it was sent."""
+    try:
+        emails.send_invitation(invitation=invitation, url=url)
+    except MailNotSent:
+        audit(
+            Action.MEMBER_INVITED,
+            actor=actor,
+            target=invitation,
+            outcome=AuditOutcome.FAILURE,
+            detail={"role": invitation.role, "error": "e-mail not sent"},
+        )
+        raise
 
 
 def invitation_resend(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str) -> Invitation:
@@ -94,7 +112,7 @@ def invitation_resend(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str
             target=invitation,
             detail={"role": invitation.role, "resent": True},
         )
-    emails.send_invitation(invitation=invitation, url=issued.url)
+    _send_invitation(invitation, issued.url, actor=actor)
     return invitation
 
 
