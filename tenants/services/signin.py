@@ -88,9 +88,7 @@ def signup_request(*, email: str, tenant_name: str = "") -> None:
     if user is not None:
         _send_login_link(email)
     else:
-        issued = magic_links.issue(
-            purpose=MagicLinkPurpose.SIGNUP, email=email, tenant_name=tenant_name
-        )
+        issued = magic_links.issue(purpose=MagicLinkPurpose.SIGNUP, email=email, tenant_name=tenant_name)
         emails.send_signup_link(to=email, url=issued.url)
     _audit_request(email, MagicLinkPurpose.SIGNUP, sent="login" if user else "signup", user=user)
 

@@ -11,9 +11,10 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from kernel.errors import InvalidInput
 from tenants.models import AuditEvent, Invitation, MagicLink, Tenant
 from tenants.services import tenant_create
-from tests.tenants.conftest import invitation_factory, provisioned  # noqa: F401 (fixtures)
+from tests.tenants.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,6 @@ def test_team_name_with_line_breaks_is_refused_at_sign_up(client, name):
 
 
 def test_team_name_with_line_breaks_is_refused_by_the_command_too(db):
-    from kernel.errors import InvalidInput
-
     with pytest.raises(InvalidInput, match="line breaks") as caught:
         tenant_create(email="ann@example.test", name="Acme\r\nBcc: x@example.test")
     assert caught.value.field == "name"
@@ -74,8 +73,8 @@ def test_failed_invitation_send_is_reported(client, alice, mail_server_down, cap
     assert event.detail["error"] == "e-mail not sent"
 
 
-def test_failed_invitation_resend_is_reported(client, alice, invitation_factory, mail_server_down):
-    invitation = invitation_factory(tenant=alice.memberships.get().tenant, email="new@example.test")
+def test_failed_invitation_resend_is_reported(client, alice, mail_server_down):
+    invitation = InvitationFactory(tenant=alice.memberships.get().tenant, email="new@example.test")
     client.force_login(alice)
     response = client.post(reverse("tenants:invitation-resend", args=[invitation.pk]))
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
