@@ -12,6 +12,7 @@ from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.mail import MailNotSent
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
+from tenants.denials import note_not_found
 from tenants.models import AuditOutcome, Invitation, MagicLinkPurpose, Membership, Role, Tenant
 from tenants.services import emails, magic_links, ratelimits
 from tenants.services.tenants import clean_email
@@ -43,6 +44,21 @@ def _pending_invitation(*, tenant: Tenant, invitation_id: UUID | str) -> Invitat
         )
     except (Invitation.DoesNotExist, ValueError, ValidationError):
         raise NotFound("No such open invitation in this team.") from None
+
+
+def _audit_foreign(*, actor: Actor, model: type[Membership] | type[Invitation], pk: UUID | str) -> None:
+    """Audit an id of another tenant's member or invitation (tenants.denials). Called before the
+    change's transaction: an event written inside it would be rolled back with the NotFound."""
+    pk_value = pk if isinstance(pk, UUID) else _uuid_or_none(pk)
+    if pk_value is not None and not model.objects.filter(tenant=actor.tenant, pk=pk_value).exists():
+        note_not_found(actor=actor, model=model, pk=pk_value, target_type=model._meta.model_name or "")
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _keep_an_owner(*, tenant: Tenant, leaving: Membership) -> None:
@@ -100,6 +116,7 @@ def _send_invitation(invitation: Invitation, url: str, *, actor: Actor) -> None:
 def invitation_resend(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str) -> Invitation:
     """E-mail a fresh link for an open invitation (the previous link stops working)."""
     actor.require_in(tenant, Permission.MANAGE_TEAM)
+    _audit_foreign(actor=actor, model=Invitation, pk=invitation_id)
     invitation = _pending_invitation(tenant=tenant, invitation_id=invitation_id)
     ratelimits.count_link_email(invitation.email)
     with transaction.atomic():
@@ -116,10 +133,15 @@ def invitation_resend(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str
     return invitation
 
 
-@transaction.atomic
 def invitation_revoke(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str) -> Invitation:
     """Close an open invitation; its links stop working at once."""
     actor.require_in(tenant, Permission.MANAGE_TEAM)
+    _audit_foreign(actor=actor, model=Invitation, pk=invitation_id)
+    return _revoke(tenant=tenant, actor=actor, invitation_id=invitation_id)
+
+
+@transaction.atomic
+def _revoke(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str) -> Invitation:
     invitation = _pending_invitation(tenant=tenant, invitation_id=invitation_id)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
@@ -128,10 +150,15 @@ def invitation_revoke(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str
     return invitation
 
 
-@transaction.atomic
 def member_change_role(*, tenant: Tenant, actor: Actor, membership_id: UUID | str, role: str) -> Membership:
     """Give a member another role; the last owner cannot stop being one."""
     actor.require_in(tenant, Permission.MANAGE_TEAM)
+    _audit_foreign(actor=actor, model=Membership, pk=membership_id)
+    return _change_role(tenant=tenant, actor=actor, membership_id=membership_id, role=role)
+
+
+@transaction.atomic
+def _change_role(*, tenant: Tenant, actor: Actor, membership_id: UUID | str, role: str) -> Membership:
     membership = _membership(tenant=tenant, membership_id=membership_id, lock=True)
     role = _role(role)
     if membership.role == role:
@@ -145,10 +172,15 @@ def member_change_role(*, tenant: Tenant, actor: Actor, membership_id: UUID | st
     return membership
 
 
-@transaction.atomic
 def member_remove(*, tenant: Tenant, actor: Actor, membership_id: UUID | str) -> Membership:
     """Remove a member from the team (their account stays); the last owner cannot be removed."""
     actor.require_in(tenant, Permission.MANAGE_TEAM)
+    _audit_foreign(actor=actor, model=Membership, pk=membership_id)
+    return _remove(tenant=tenant, actor=actor, membership_id=membership_id)
+
+
+@transaction.atomic
+def _remove(*, tenant: Tenant, actor: Actor, membership_id: UUID | str) -> Membership:
     membership = _membership(tenant=tenant, membership_id=membership_id, lock=True)
     _keep_an_owner(tenant=tenant, leaving=membership)
     audit(Action.MEMBER_REMOVED, actor=actor, target=membership, detail={"role": membership.role})
