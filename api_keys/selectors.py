@@ -10,6 +10,7 @@ from api_keys.services import require_key_manager
 from kernel.errors import NotFound
 from stores.models import Store
 from tenants.actors import Actor
+from tenants.denials import note_not_found
 from tenants.models import Tenant
 
 
@@ -33,9 +34,10 @@ def keys_for(tenant: Tenant, actor: Actor) -> QuerySet[ApiKey]:
 
 
 def key_get(tenant: Tenant, actor: Actor, key_id: str) -> ApiKey:
-    """One key of the tenant; another tenant's key is NotFound."""
+    """One key of the tenant; another tenant's key is NotFound (and audited, tenants.denials)."""
     key = keys_for(tenant, actor).filter(pk=str(key_id)).first()
     if key is None:
+        note_not_found(actor=actor, model=ApiKey, pk=str(key_id), target_type="apikey")
         raise NotFound("No such API key.", field="key_id")
     return key
 

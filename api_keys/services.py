@@ -26,6 +26,7 @@ from stores.models import Store
 from stores.types import RequiredStoreRef, StoreInfo
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
+from tenants.denials import note_not_found
 from tenants.models import Membership, Role, Tenant
 
 logger = logging.getLogger(__name__)
@@ -176,25 +177,30 @@ def key_create(
     return key, minted.raw
 
 
-@transaction.atomic
 def key_revoke(*, tenant: Tenant, actor: Actor, key_id: str) -> ApiKey:
     """Revoke a key; the very next request with it is refused. Revoking twice changes nothing."""
     require_key_manager(tenant=tenant, actor=actor)
     key = ApiKey.objects.filter(tenant=tenant, pk=str(key_id)).first()
     if key is None:
+        # Outside the transaction below, which would roll the access.denied event back.
+        note_not_found(actor=actor, model=ApiKey, pk=str(key_id), target_type="apikey")
         raise NotFound("No such API key.", field="key_id")
     now = timezone.now()
-    # One conditional UPDATE: two owners revoking at once produce one revocation and one audit row.
-    if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=now):
-        key.revoked_at = now
-        audit(
-            Action.KEY_REVOKED, actor=actor, target=key, detail={"key_id": key.pk, "key_prefix": key.prefix}
-        )
-        transaction.on_commit(
-            lambda: _notify_owners(tenant, actor, key, "revoked", {"key_prefix": key.prefix})
-        )
-    else:
-        key.refresh_from_db(fields=["revoked_at"])
+    with transaction.atomic():
+        # One conditional UPDATE: two owners revoking at once produce one revocation and one audit row.
+        if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=now):
+            key.revoked_at = now
+            audit(
+                Action.KEY_REVOKED,
+                actor=actor,
+                target=key,
+                detail={"key_id": key.pk, "key_prefix": key.prefix},
+            )
+            transaction.on_commit(
+                lambda: _notify_owners(tenant, actor, key, "revoked", {"key_prefix": key.prefix})
+            )
+        else:
+            key.refresh_from_db(fields=["revoked_at"])
     # authenticate() reads revoked_at on every call, so this only frees the cache entry early.
     core.forget(key.pk)
     return key

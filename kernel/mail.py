@@ -12,12 +12,34 @@ from __future__ import annotations
 
 import email.policy
 import logging
+import unicodedata
 
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.console import EmailBackend as DjangoConsoleBackend
 from django.tasks import task
+from django.tasks.base import TaskResultStatus
+
+from kernel.errors import OperationError
 
 logger = logging.getLogger(__name__)
+
+# Characters that end or break a header line: control characters (CR, LF, NUL, NEL, ...) and
+# Unicode's line and paragraph separators.
+_LINE_BREAKING = {"Cc", "Zl", "Zp"}
+
+
+class MailNotSent(OperationError):
+    """A message the app tried to send did not leave: the mail server refused it or was not reached."""
+
+    code = "mail_not_sent"
+
+
+def header_text(value: str) -> str:
+    """`value` made safe for a header: every control character or line break becomes a space, and
+    runs of spaces collapse. Django refuses a header with a line break (BadHeaderError), which would
+    lose the whole message; text people typed (a team name) reaches subjects."""
+    spaced = "".join(" " if unicodedata.category(ch) in _LINE_BREAKING else ch for ch in value)
+    return " ".join(spaced.split())
 
 
 @task()
@@ -33,9 +55,17 @@ def deliver(*, to: list[str], subject: str, text: str, html: str = "") -> None:
         raise
 
 
-def send_mail(*, to: str | list[str], subject: str, text: str, html: str = "") -> None:
-    """Send one message (plain text, optionally with an HTML alternative) to one or more addresses."""
-    deliver.enqueue(to=[to] if isinstance(to, str) else list(to), subject=subject, text=text, html=html)
+def send_mail(*, to: str | list[str], subject: str, text: str, html: str = "") -> bool:
+    """Send one message (plain text, optionally with an HTML alternative) to one or more addresses.
+
+    False when the message is known not to have been sent (the failure is logged): with the immediate
+    task backend delivery happens here, so a down mail server is known at once. A queue backend only
+    takes the message; a later failure is the worker's to log, and this answers True.
+    """
+    result = deliver.enqueue(
+        to=[to] if isinstance(to, str) else list(to), subject=header_text(subject), text=text, html=html
+    )
+    return result.status != TaskResultStatus.FAILED
 
 
 class ConsoleEmailBackend(DjangoConsoleBackend):

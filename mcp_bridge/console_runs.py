@@ -30,6 +30,7 @@ from operations.models import Trace
 from operations.recording import audit_refusal, to_jsonable
 from operations.registry import REGISTRY, TOOLSETS, Operation, Registry, check_allowed, validation_message
 from operations.runner import run_operation
+from tenants import denials
 from tenants.actors import Actor
 
 logger = logging.getLogger(__name__)
@@ -282,6 +283,10 @@ def run_state(run_id: str, *, actor: Actor) -> RunState:
         or data.get("tenant") != str(actor.tenant.pk)
         or data.get("user") != str(actor.user.pk)
     ):
+        if data:  # someone else's run: another tenant's, or another operator's of this one
+            other_tenant = data.get("tenant") != str(actor.tenant.pk)
+            reason = denials.OTHER_TENANT if other_tenant else denials.NOT_ALLOWED
+            denials.note_denied(actor=actor, target_type="console_run", target_id=run_id, reason=reason)
         raise NotFound("No such console run (it may have expired).")
     return RunState(**data)
 

@@ -21,6 +21,8 @@ from kernel.errors import NotFound
 from mcp_bridge.filters import TraceFilterSet
 from operations.models import Span, Trace, TraceOutcome
 from stores.models import Store
+from tenants.actors import Actor
+from tenants.denials import note_not_found
 from tenants.middleware import session_is_live, session_membership
 from tenants.models import Membership, Tenant, User
 
@@ -115,11 +117,13 @@ def matches_live_filters(filters: Mapping[str, str], meta: Mapping[str, str]) ->
 # --- One trace -------------------------------------------------------------------------------------------
 
 
-def trace_get(*, tenant: Tenant, trace_id: Any) -> Trace:
-    """One trace of the tenant; another tenant's (or a malformed id) is NotFound."""
+def trace_get(*, tenant: Tenant, trace_id: Any, actor: Actor | None = None) -> Trace:
+    """One trace of the tenant; another tenant's (or a malformed id) is NotFound, and another
+    tenant's is audited as `actor`'s access.denied (tenants.denials)."""
     pk = _as_uuid(trace_id)
     trace = Trace.objects.filter(tenant=tenant, pk=pk).first() if pk else None
     if trace is None:
+        note_not_found(actor=actor, model=Trace, pk=pk, target_type="trace")
         raise NotFound("No such trace.")
     return trace
 
@@ -128,9 +132,11 @@ def trace_spans(trace: Trace) -> list[Span]:
     return list(trace.spans.order_by("seq"))
 
 
-def replay_arguments(*, tenant: Tenant, trace_id: Any, operation: str) -> dict[str, Any]:
+def replay_arguments(
+    *, tenant: Tenant, trace_id: Any, operation: str, actor: Actor | None = None
+) -> dict[str, Any]:
     """A trace's (redacted) arguments to pre-fill the console; they must belong to `operation`."""
-    trace = trace_get(tenant=tenant, trace_id=trace_id)
+    trace = trace_get(tenant=tenant, trace_id=trace_id, actor=actor)
     if trace.operation != operation or not isinstance(trace.arguments, dict):
         raise NotFound("That trace is not a call of this operation.")
     return dict(trace.arguments)

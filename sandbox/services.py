@@ -12,9 +12,11 @@ from kernel.errors import NotFound
 from sandbox.demo.loader import seed_store
 from sandbox.models import SandboxStore
 from sandbox.provisioning import random_seed
+from stores.models import Store
 from stores.selectors import stores_visible
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
+from tenants.denials import note_not_found
 from tenants.models import Tenant
 
 
@@ -71,6 +73,7 @@ def sandbox_store_get(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str
     visible = stores_visible(tenant=tenant, actor=actor).filter(is_sandbox=True, pk=pk)
     sandbox = SandboxStore.objects.filter(tenant=tenant, store__in=visible).select_related("store").first()
     if sandbox is None:
+        note_not_found(actor=actor, model=Store, pk=pk, target_type="store")
         raise NotFound("No such sandbox store.", field="store")
     return sandbox
 

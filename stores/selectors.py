@@ -11,6 +11,7 @@ from kernel import crypto, tracing
 from kernel.errors import InvalidInput, NotFound
 from stores.models import Store, StoreCredentials
 from tenants.actors import Actor, Permission
+from tenants.denials import note_not_found
 from tenants.models import Tenant
 
 
@@ -30,7 +31,8 @@ def _as_uuid(value: str) -> uuid.UUID | None:
 
 
 def store_get(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str, for_update: bool = False) -> Store:
-    """One store by our id. Another tenant's store, or one the key may not use, is NotFound.
+    """One store by our id. Another tenant's store, or one the key may not use, is NotFound (and
+    audited as access.denied, tenants.denials).
 
     `for_update` locks the row (inside the caller's transaction) for a read-modify-write.
     """
@@ -41,6 +43,7 @@ def store_get(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str, for_up
         stores = stores.select_for_update(of=("self",))
     store = stores.filter(pk=pk).first() if pk else None
     if store is None:
+        note_not_found(actor=actor, model=Store, pk=pk, target_type="store", within_tenant=True)
         raise NotFound("No such store.", field="store")
     return store
 
@@ -81,6 +84,9 @@ def store_for_call(*, tenant: Tenant, actor: Actor, store: str | None) -> Store:
         found = visible.filter(pk=pk).first() if pk else None
         found = found or visible.filter(name__iexact=ref).first() or _by_orderdesk_id(visible, ref)
         if found is None:
+            # Only our ids are audited: names and OrderDesk ids are not secret, and a denial row for
+            # them would tell the caller's team which names other tenants use.
+            note_not_found(actor=actor, model=Store, pk=pk, target_type="store", within_tenant=True)
             raise NotFound(f"No store {ref!r}. Stores available: {_describe(list(visible))}.", field="store")
     else:
         found = visible.filter(pk=actor.default_store_id).first() if actor.default_store_id else None

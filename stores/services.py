@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -107,10 +108,17 @@ def _register(*, tenant: Tenant, actor: Actor, api_key: str, **fields: str) -> S
     return store
 
 
-@transaction.atomic
 def _update(*, tenant: Tenant, actor: Actor, store: str, api_key: str | None, **given: str | None) -> Store:
+    # Resolved before the transaction: a refused id's access.denied event must not roll back with it.
     found = selectors.store_for_call(tenant=tenant, actor=actor, store=store)
-    found = selectors.store_get(tenant=tenant, actor=actor, store_id=found.pk, for_update=True)
+    return _update_locked(tenant=tenant, actor=actor, store_id=found.pk, api_key=api_key, **given)
+
+
+@transaction.atomic
+def _update_locked(
+    *, tenant: Tenant, actor: Actor, store_id: uuid.UUID, api_key: str | None, **given: str | None
+) -> Store:
+    found = selectors.store_get(tenant=tenant, actor=actor, store_id=store_id, for_update=True)
     cleaners = {
         "name": lambda value: checks.clean_name(tenant, value, exclude=found.pk),
         "orderdesk_store_id": checks.clean_orderdesk_store_id,
@@ -134,10 +142,15 @@ def _update(*, tenant: Tenant, actor: Actor, store: str, api_key: str | None, **
     return found
 
 
-@transaction.atomic
 def _delete(*, tenant: Tenant, actor: Actor, store: str) -> StoreDeleted:
+    # Resolved before the transaction: a refused id's access.denied event must not roll back with it.
     found = selectors.store_for_call(tenant=tenant, actor=actor, store=store)
-    found = selectors.store_get(tenant=tenant, actor=actor, store_id=found.pk, for_update=True)
+    return _delete_locked(tenant=tenant, actor=actor, store_id=found.pk)
+
+
+@transaction.atomic
+def _delete_locked(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID) -> StoreDeleted:
+    found = selectors.store_get(tenant=tenant, actor=actor, store_id=store_id, for_update=True)
     deleted = StoreDeleted(id=str(found.pk), name=found.name)
     audit(Action.STORE_DELETED, actor=actor, target=found, detail=_public_fields(found))
     found.delete()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from kernel.errors import InvalidInput
 from tenants.models import Role
+from tenants.services.tenants import clean_team_name
 
 
 class EmailField(forms.EmailField):
@@ -23,6 +26,13 @@ class LoginForm(forms.Form):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
+def _valid_organisation_name(value: str) -> None:
+    try:
+        clean_team_name(value, label="Organisation name")
+    except InvalidInput as exc:
+        raise ValidationError(exc.message, code="control_characters") from None
+
+
 class SignupForm(forms.Form):
     email = EmailField(
         label="E-mail address",
@@ -34,6 +44,7 @@ class SignupForm(forms.Form):
         required=False,
         max_length=120,
         help_text="Optional. Without it we name your team after your e-mail domain.",
+        validators=[_valid_organisation_name],
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
 

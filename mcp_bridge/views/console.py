@@ -41,7 +41,9 @@ def _replayed(request: AppRequest, op: Operation) -> dict[str, Any] | None:
     trace_id = request.GET.get("trace")
     if not trace_id:
         return None
-    return selectors.replay_arguments(tenant=request.tenant, trace_id=trace_id, operation=op.name)
+    return selectors.replay_arguments(
+        tenant=request.tenant, trace_id=trace_id, operation=op.name, actor=request.actor
+    )
 
 
 @require_GET

@@ -34,7 +34,7 @@ def trace_list(request: AppRequest) -> HttpResponse:
 @require_GET
 @member_required(Permission.READ)
 def trace_detail(request: AppRequest, trace_id: UUID) -> HttpResponse:
-    trace = selectors.trace_get(tenant=request.tenant, trace_id=trace_id)
+    trace = selectors.trace_get(tenant=request.tenant, trace_id=trace_id, actor=request.actor)
     context = {
         "trace": trace,
         "spans": selectors.trace_spans(trace),

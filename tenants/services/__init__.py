@@ -2,7 +2,9 @@
 
 from tenants.services.magic_links import LinkRefused, safe_next_url
 from tenants.services.signin import (
+    LinkPreview,
     SignIn,
+    link_preview,
     link_redeem,
     login_request,
     logout_record,
@@ -22,12 +24,14 @@ from tenants.services.tenants import clean_email, default_tenant_name, normalise
 
 __all__ = [
     "LAST_OWNER",
+    "LinkPreview",
     "LinkRefused",
     "SignIn",
     "clean_email",
     "default_tenant_name",
     "invitation_resend",
     "invitation_revoke",
+    "link_preview",
     "link_redeem",
     "login_request",
     "logout_record",

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from kernel.mail import send_mail
+from kernel.mail import MailNotSent, send_mail
 from tenants.models import Invitation
 from tenants.services.magic_links import link_minutes
 
@@ -19,9 +19,9 @@ SUBJECTS = {
 }
 
 
-def _send(kind: str, to: str, **extra) -> None:
+def _send(kind: str, to: str, **extra) -> bool:
     ctx = {"site_url": settings.SITE_URL, "minutes": link_minutes(), **extra}
-    send_mail(
+    return send_mail(
         to=to,
         subject=SUBJECTS[kind].format(**extra),
         text=render_to_string(f"tenants/email/{kind}.txt", ctx),
@@ -38,8 +38,13 @@ def send_signup_link(*, to: str, url: str) -> None:
 
 
 def send_invitation(*, invitation: Invitation, url: str) -> None:
+    """Raises MailNotSent when the message did not leave, so the owner who invited is told.
+
+    (The sign-in and sign-up mails stay silent about it: their pages say the same whatever happened,
+    so they never tell who has an account; the failure is logged for the operator.)
+    """
     inviter = invitation.invited_by.email if invitation.invited_by else "An owner"
-    _send(
+    sent = _send(
         "invite",
         invitation.email,
         url=url,
@@ -47,6 +52,12 @@ def send_invitation(*, invitation: Invitation, url: str) -> None:
         inviter=inviter,
         role=invitation.get_role_display().lower(),
     )
+    if not sent:
+        raise MailNotSent(
+            f"The invitation is saved but could not be e-mailed to {invitation.email}: the mail server "
+            "refused it or could not be reached (see the server log). Resend it once mail works.",
+            field="email",
+        )
 
 
 def send_no_account(*, to: str) -> None:

@@ -153,6 +153,27 @@ def consume(*, token: str, purpose: str) -> MagicLink:
     )
 
 
+def peek(*, token: str) -> MagicLink:
+    """The link `token` would redeem, left unused (the confirm page shows what it would do).
+
+    Raises LinkRefused like `consume` for a link that cannot be used. Reads only: mail scanners open
+    links, and opening one must neither use it up nor count as a failed redemption.
+    """
+    purpose = token_purpose(token)
+    if purpose is None:
+        raise LinkRefused("unknown")
+    token_hash = hash_token(token)
+    link = (
+        MagicLink.objects.select_related("invitation__tenant")
+        .filter(token_hash=token_hash, purpose=purpose, used_at=None, revoked_at=None)
+        .filter(expires_at__gt=timezone.now())
+        .first()
+    )
+    if link is None:
+        raise _why_refused(token_hash, purpose)
+    return link
+
+
 def _why_refused(token_hash: str, purpose: str) -> LinkRefused:
     link = MagicLink.objects.filter(token_hash=token_hash, purpose=purpose).first()
     if link is None:

@@ -20,7 +20,13 @@ from tenants.audit import Action, audit
 from tenants.models import AuditOutcome, Invitation, MagicLink, MagicLinkPurpose, Membership, Tenant, User
 from tenants.services import emails, magic_links, ratelimits
 from tenants.services.magic_links import LinkRefused
-from tenants.services.tenants import clean_email, tenant_create, user_get_or_create
+from tenants.services.tenants import (
+    clean_email,
+    clean_team_name,
+    default_tenant_name,
+    tenant_create,
+    user_get_or_create,
+)
 
 SIGNUP_CLOSED = "Sign-up is closed on this server. Ask an owner of an existing team to invite you."
 
@@ -33,6 +39,20 @@ class SignIn:
     membership: Membership | None
     next_url: str
     purpose: str
+
+
+@dataclass(frozen=True)
+class LinkPreview:
+    """What redeeming a link would do, for its confirm page: which account signs in, to which team.
+
+    Naming both is what stops a forwarded link from quietly signing someone into another person's
+    account (login CSRF): the page says whose account and team it is before anything happens.
+    """
+
+    purpose: str
+    email: str
+    team: str  # the team the link signs in to, or creates; "" when the account has no team
+    role: str = ""  # invitations: the role offered, as shown ("viewer")
 
 
 def home_membership(user: User) -> Membership | None:
@@ -76,19 +96,19 @@ def _send_login_link(email: str, next_url: str = "") -> None:
 def signup_request(*, email: str, tenant_name: str = "") -> None:
     """E-mail a sign-up link (or a sign-in link, when the address already has an account).
 
-    Raises Forbidden when sign-up is closed, InvalidInput for a bad address, RateLimited over a limit.
+    Raises Forbidden when sign-up is closed, InvalidInput for a bad address or team name, RateLimited
+    over a limit.
     """
     if not settings.SIGNUP_OPEN:
         raise Forbidden(SIGNUP_CLOSED)
     email = clean_email(email)
+    tenant_name = clean_team_name(tenant_name, field="tenant_name", label="Organisation name")
     _count(email, MagicLinkPurpose.SIGNUP)
     user = User.objects.filter(email=email).first()
     if user is not None:
         _send_login_link(email)
     else:
-        issued = magic_links.issue(
-            purpose=MagicLinkPurpose.SIGNUP, email=email, tenant_name=tenant_name.strip()[:120]
-        )
+        issued = magic_links.issue(purpose=MagicLinkPurpose.SIGNUP, email=email, tenant_name=tenant_name)
         emails.send_signup_link(to=email, url=issued.url)
     _audit_request(email, MagicLinkPurpose.SIGNUP, sent="login" if user else "signup", user=user)
 
@@ -158,6 +178,29 @@ def link_redeem(*, token: str) -> SignIn:
         detail={"purpose": purpose},
     )
     return sign_in
+
+
+def link_preview(*, token: str) -> LinkPreview:
+    """What `token` signs in to, without using it, counting it or auditing it (GET of the link).
+
+    Raises LinkRefused for a link that cannot be used; its message never names the account.
+    """
+    link = magic_links.peek(token=token)
+    if link.purpose == MagicLinkPurpose.SIGNUP:
+        if not settings.SIGNUP_OPEN:
+            raise LinkRefused("signup_closed", email=link.email)
+        return LinkPreview(link.purpose, link.email, link.tenant_name or default_tenant_name(link.email))
+    if link.purpose == MagicLinkPurpose.INVITE:
+        invitation = link.invitation
+        if invitation is None or invitation.accepted_at or invitation.revoked_at:
+            raise LinkRefused("invitation", email=link.email)
+        role = invitation.get_role_display().lower()
+        return LinkPreview(link.purpose, link.email, invitation.tenant.name, role=role)
+    user = User.objects.filter(email=link.email, is_active=True).first()
+    if user is None:
+        raise LinkRefused("account", email=link.email)
+    membership = home_membership(user)
+    return LinkPreview(link.purpose, link.email, membership.tenant.name if membership else "")
 
 
 def _audit_failure(exc: LinkRefused, purpose: str, *, reason: str = "", outcome: str = AuditOutcome.FAILURE):

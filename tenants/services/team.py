@@ -9,9 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.mail import MailNotSent
 from tenants.actors import Actor, Permission
 from tenants.audit import Action, audit
-from tenants.models import Invitation, MagicLinkPurpose, Membership, Role, Tenant
+from tenants.denials import note_not_found
+from tenants.models import AuditOutcome, Invitation, MagicLinkPurpose, Membership, Role, Tenant
 from tenants.services import emails, magic_links, ratelimits
 from tenants.services.tenants import clean_email
 
@@ -44,6 +46,21 @@ def _pending_invitation(*, tenant: Tenant, invitation_id: UUID | str) -> Invitat
         raise NotFound("No such open invitation in this team.") from None
 
 
+def _audit_foreign(*, actor: Actor, model: type[Membership] | type[Invitation], pk: UUID | str) -> None:
+    """Audit an id of another tenant's member or invitation (tenants.denials). Called before the
+    change's transaction: an event written inside it would be rolled back with the NotFound."""
+    pk_value = pk if isinstance(pk, UUID) else _uuid_or_none(pk)
+    if pk_value is not None and not model.objects.filter(tenant=actor.tenant, pk=pk_value).exists():
+        note_not_found(actor=actor, model=model, pk=pk_value, target_type=model._meta.model_name or "")
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
+
 def _keep_an_owner(*, tenant: Tenant, leaving: Membership) -> None:
     """Refuse when `leaving` is the last owner. Owner rows are locked (PostgreSQL) and SQLite runs
     write transactions one at a time, so two owners demoting each other cannot both succeed."""
@@ -62,7 +79,8 @@ def member_invite(*, tenant: Tenant, actor: Actor, email: str, role: str) -> Inv
     """Invite `email` to join with `role` and e-mail them an invitation link.
 
     Refuses addresses that are already members or already have an open invitation, and counts the
-    e-mail against the address's link budget (RateLimited).
+    e-mail against the address's link budget (RateLimited). MailNotSent when the e-mail did not leave
+    (the invitation is kept, to be resent).
     """
     actor.require_in(tenant, Permission.MANAGE_TEAM)
     email, role = clean_email(email), _role(role)
@@ -75,13 +93,30 @@ def member_invite(*, tenant: Tenant, actor: Actor, email: str, role: str) -> Inv
         invitation = Invitation.objects.create(tenant=tenant, email=email, role=role, invited_by=actor.user)
         issued = magic_links.issue(purpose=MagicLinkPurpose.INVITE, email=email, invitation=invitation)
         audit(Action.MEMBER_INVITED, actor=actor, target=invitation, detail={"role": role})
-    emails.send_invitation(invitation=invitation, url=issued.url)
+    _send_invitation(invitation, issued.url, actor=actor)
     return invitation
+
+
+def _send_invitation(invitation: Invitation, url: str, *, actor: Actor) -> None:
+    """E-mail the link; a message that did not leave is audited (the invitation stays open, to be
+    resent) and MailNotSent tells the owner, instead of a page that says it was sent."""
+    try:
+        emails.send_invitation(invitation=invitation, url=url)
+    except MailNotSent:
+        audit(
+            Action.MEMBER_INVITED,
+            actor=actor,
+            target=invitation,
+            outcome=AuditOutcome.FAILURE,
+            detail={"role": invitation.role, "error": "e-mail not sent"},
+        )
+        raise
 
 
 def invitation_resend(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str) -> Invitation:
     """E-mail a fresh link for an open invitation (the previous link stops working)."""
     actor.require_in(tenant, Permission.MANAGE_TEAM)
+    _audit_foreign(actor=actor, model=Invitation, pk=invitation_id)
     invitation = _pending_invitation(tenant=tenant, invitation_id=invitation_id)
     ratelimits.count_link_email(invitation.email)
     with transaction.atomic():
@@ -94,14 +129,19 @@ def invitation_resend(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str
             target=invitation,
             detail={"role": invitation.role, "resent": True},
         )
-    emails.send_invitation(invitation=invitation, url=issued.url)
+    _send_invitation(invitation, issued.url, actor=actor)
     return invitation
 
 
-@transaction.atomic
 def invitation_revoke(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str) -> Invitation:
     """Close an open invitation; its links stop working at once."""
     actor.require_in(tenant, Permission.MANAGE_TEAM)
+    _audit_foreign(actor=actor, model=Invitation, pk=invitation_id)
+    return _revoke(tenant=tenant, actor=actor, invitation_id=invitation_id)
+
+
+@transaction.atomic
+def _revoke(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str) -> Invitation:
     invitation = _pending_invitation(tenant=tenant, invitation_id=invitation_id)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
@@ -110,10 +150,15 @@ def invitation_revoke(*, tenant: Tenant, actor: Actor, invitation_id: UUID | str
     return invitation
 
 
-@transaction.atomic
 def member_change_role(*, tenant: Tenant, actor: Actor, membership_id: UUID | str, role: str) -> Membership:
     """Give a member another role; the last owner cannot stop being one."""
     actor.require_in(tenant, Permission.MANAGE_TEAM)
+    _audit_foreign(actor=actor, model=Membership, pk=membership_id)
+    return _change_role(tenant=tenant, actor=actor, membership_id=membership_id, role=role)
+
+
+@transaction.atomic
+def _change_role(*, tenant: Tenant, actor: Actor, membership_id: UUID | str, role: str) -> Membership:
     membership = _membership(tenant=tenant, membership_id=membership_id, lock=True)
     role = _role(role)
     if membership.role == role:
@@ -127,10 +172,15 @@ def member_change_role(*, tenant: Tenant, actor: Actor, membership_id: UUID | st
     return membership
 
 
-@transaction.atomic
 def member_remove(*, tenant: Tenant, actor: Actor, membership_id: UUID | str) -> Membership:
     """Remove a member from the team (their account stays); the last owner cannot be removed."""
     actor.require_in(tenant, Permission.MANAGE_TEAM)
+    _audit_foreign(actor=actor, model=Membership, pk=membership_id)
+    return _remove(tenant=tenant, actor=actor, membership_id=membership_id)
+
+
+@transaction.atomic
+def _remove(*, tenant: Tenant, actor: Actor, membership_id: UUID | str) -> Membership:
     membership = _membership(tenant=tenant, membership_id=membership_id, lock=True)
     _keep_an_owner(tenant=tenant, leaving=membership)
     audit(Action.MEMBER_REMOVED, actor=actor, target=membership, detail={"role": membership.role})

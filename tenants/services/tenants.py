@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -36,6 +37,21 @@ def clean_email(email: str) -> str:
     return email
 
 
+# Control characters (CR, LF, NUL, tab, ...) and Unicode line/paragraph separators. A team name is shown
+# on every page and goes into e-mail subjects, where a line break made every invitation fail to send.
+_NOT_IN_NAMES = {"Cc", "Zl", "Zp"}
+TEAM_NAME_MAX = 120
+
+
+def clean_team_name(name: str, *, field: str = "name", label: str = "Team name") -> str:
+    """`name` trimmed and cut to TEAM_NAME_MAX; InvalidInput naming `label` if it holds a control
+    character or line break ("" stays "": the caller picks a default)."""
+    name = (name or "").strip()
+    if any(unicodedata.category(ch) in _NOT_IN_NAMES for ch in name):
+        raise InvalidInput(f"{label} cannot contain line breaks or other control characters.", field=field)
+    return name[:TEAM_NAME_MAX]
+
+
 def default_tenant_name(email: str) -> str:
     """ "Acme Corp" for ann@acme-corp.com; "ann's team" for ann@gmail.com."""
     local, _, domain = email.partition("@")
@@ -60,13 +76,13 @@ def user_get_or_create(email: str) -> tuple[User, bool]:
 @transaction.atomic
 def tenant_create(*, email: str, name: str = "", provision_strict: bool = True) -> tuple[Tenant, User]:
     """A new tenant owned by `email` (the user is created if needed), announced with `tenant_created`
-    (the sandbox app gives it a sandbox store then).
+    (the sandbox app gives it a sandbox store then). InvalidInput for a bad address or team name.
 
     With `provision_strict=False` a failing receiver is logged and the tenant is kept, so a person
     signing up is never locked out by demo data; the command passes True and fails.
     """
     email = clean_email(email)
-    name = (name or "").strip()[:120] or default_tenant_name(email)
+    name = clean_team_name(name) or default_tenant_name(email)
     user, _ = user_get_or_create(email)
     tenant = Tenant.objects.create(name=name)
     Membership.objects.create(tenant=tenant, user=user, role=Role.OWNER)

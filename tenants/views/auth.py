@@ -15,7 +15,6 @@ from kernel.errors import RateLimited
 from tenants import services
 from tenants.forms import LoginForm, SignupForm
 from tenants.middleware import SESSION_EXPIRED, SESSION_MEMBERSHIP
-from tenants.services.magic_links import token_purpose
 
 
 def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
@@ -59,7 +58,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def magic_link(request: HttpRequest, token: str) -> HttpResponse:
     """GET only shows a confirm button (mail scanners follow links); POST redeems the link."""
     if request.method == "GET":
-        response = render(request, "tenants/magic_link.html", {"purpose": token_purpose(token)})
+        response = _confirm_page(request, token)
     else:
         try:
             sign_in = services.link_redeem(token=token)
@@ -74,6 +73,17 @@ def magic_link(request: HttpRequest, token: str) -> HttpResponse:
     # which browsers send `Origin: null` with the confirm form's POST and CSRF refuses it.
     response["Referrer-Policy"] = "strict-origin"
     return response
+
+
+def _confirm_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Which account and team the link signs in to, and whether that replaces the signed-in one."""
+    try:
+        preview = services.link_preview(token=token)
+    except services.LinkRefused as exc:
+        return render(request, "tenants/magic_link.html", {"error": exc.message}, status=400)
+    current = getattr(request.user, "email", "") if request.user.is_authenticated else ""
+    signed_in_as = current if current != preview.email else ""
+    return render(request, "tenants/magic_link.html", {"link": preview, "signed_in_as": signed_in_as})
 
 
 def _start_session(request: HttpRequest, sign_in: services.SignIn) -> None:

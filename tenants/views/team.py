@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from kernel.errors import Conflict, InvalidInput, RateLimited
 from kernel.htmx import template_for
+from kernel.mail import MailNotSent
 from tenants import selectors, services
 from tenants.actors import Permission
 from tenants.forms import InviteForm, SwitchTenantForm
@@ -26,7 +27,7 @@ from tenants.http import AppRequest, member_required
 from tenants.middleware import SESSION_MEMBERSHIP
 from tenants.models import Role
 
-_EXPECTED = (Conflict, InvalidInput, RateLimited)
+_EXPECTED = (Conflict, InvalidInput, MailNotSent, RateLimited)
 
 
 def _team_page(
