@@ -9,9 +9,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from kernel.htmx import template_for
+from kernel.methods import post_only
 from sandbox import services
 from sandbox.forms import FaultSettingsForm, ReseedForm
 from sandbox.models import SandboxStore
@@ -57,7 +58,7 @@ def sandbox_store(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     return render(request, DETAIL, _context(request, sandbox))
 
 
-@require_POST
+@post_only("sandbox-ui:store", "store_id")
 @member_required(Permission.MANAGE_STORES)
 def sandbox_faults(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
@@ -73,7 +74,7 @@ def sandbox_faults(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     return _render(request, sandbox, "sandbox-faults", saved="faults")
 
 
-@require_POST
+@post_only("sandbox-ui:store", "store_id")
 @member_required(Permission.MANAGE_STORES)
 def sandbox_seed(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)

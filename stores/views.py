@@ -11,11 +11,12 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from kernel.errors import InvalidInput, OperationError
 from kernel.htmx import template_for
+from kernel.methods import post_only
 from operations.runner import run, run_sync
 from stores import selectors, services
 from stores.forms import StoreEditForm, StoreForm
@@ -88,7 +89,7 @@ async def store_settings(request: AppRequest, store_id: uuid.UUID) -> HttpRespon
     return await sync_to_async(render)(request, template_for(request, DETAIL, "store-settings"), context)
 
 
-@require_POST
+@post_only("stores:detail", "store_id")
 @member_required()
 async def store_test(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     """Anyone who may use the store may test it: the same rule as the stores_test operation."""
