@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kernel.htmx import template_for
@@ -29,6 +30,7 @@ def _context(request: AppRequest, sandbox: SandboxStore, **forms) -> dict:
         "store": sandbox.store,
         "base_url": settings.SANDBOX_BASE_URL,
         "can_edit": request.actor.has(Permission.MANAGE_STORES),
+        "can_show_key": request.actor.has(Permission.MANAGE_KEYS),
         "order_count": sandbox.orders.count(),
         "inventory_count": sandbox.inventory.count(),
         "faults_form": forms.get("faults_form") or FaultSettingsForm.for_settings(current),
@@ -88,3 +90,14 @@ def sandbox_seed(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
         messages.success(request, f"Demo data refilled (seed {sandbox.seed}).")
         return redirect("sandbox-ui:store", store_id=store_id)
     return _render(request, sandbox, "sandbox-seed", saved="seed")
+
+
+@post_only("sandbox-ui:store", "store_id")
+@never_cache  # the response carries the key: no cache may keep it
+@member_required(Permission.MANAGE_KEYS)
+def sandbox_key(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    api_key = services.sandbox_api_key(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    return render(request, template_for(request, DETAIL, "sandbox-credentials"), {
+        **_context(request, sandbox), "api_key": api_key,
+    })  # fmt: skip

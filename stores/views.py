@@ -18,7 +18,7 @@ from kernel.errors import InvalidInput, OperationError
 from kernel.htmx import template_for
 from kernel.methods import post_only
 from operations.runner import run, run_sync
-from stores import selectors, services
+from stores import health, selectors, services
 from stores.forms import StoreEditForm, StoreForm
 from stores.models import Store
 from tenants.actors import Permission
@@ -41,6 +41,8 @@ def _detail_context(request: AppRequest, store: Store, **extra) -> dict:
         "can_manage": request.actor.has(Permission.MANAGE_STORES),
         "key_readable": selectors.store_key_readable(store),
         "sandbox_url": sandbox_url,  # the sandbox's fault settings (latency, errors)
+        "credentials_rejected": store.last_test_ok is False
+        and store.last_test_message == health.REJECTED_MESSAGE,
         **extra,
     }
 
@@ -70,9 +72,21 @@ def store_add(request: AppRequest) -> HttpResponse:
 
 @require_GET
 @member_required()
-def store_detail(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+async def store_detail(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    store = await selectors.astore_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    context = await sync_to_async(_detail_context)(request, store, health=await health.store_health(store))
+    return await sync_to_async(render)(request, DETAIL, context)
+
+
+@post_only("stores:detail", "store_id")
+@member_required(Permission.MANAGE_STORES)
+def store_breaker_reset(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     store = selectors.store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
-    return render(request, DETAIL, _detail_context(request, store))
+    if health.breaker_reset(tenant=request.tenant, actor=request.actor, store=store):
+        messages.success(request, "Circuit breaker reset: calls to this store go through again.")
+    else:
+        messages.info(request, "The circuit breaker was closed; its count of failed attempts is cleared.")
+    return redirect("stores:detail", store_id=store.pk)
 
 
 @require_GET
