@@ -58,7 +58,7 @@ def store_list(request: AppRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(Permission.MANAGE_STORES)
 def store_add(request: AppRequest) -> HttpResponse:
-    form = StoreForm(request.POST if request.method == "POST" else None)
+    form = StoreForm(request.POST if request.method == "POST" else None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:
             store = run_sync(services.stores_register, form.cleaned_data, actor=request.actor)
