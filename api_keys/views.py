@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from api_keys import selectors, services
 from api_keys.client_config import client_configs, mcp_url
 from api_keys.forms import KeyCreateForm
 from kernel.errors import InvalidInput
 from kernel.htmx import template_for
+from kernel.methods import post_only
 from tenants.actors import Permission
 from tenants.http import AppRequest, member_required
 
@@ -39,7 +40,7 @@ def key_list(request: AppRequest) -> HttpResponse:
     return _page(request, form=_form(request))
 
 
-@require_POST
+@post_only("keys:list")
 @never_cache  # the success response carries the raw key: no cache may keep it
 @member_required(Permission.MANAGE_KEYS)
 def key_create(request: AppRequest) -> HttpResponse:

@@ -178,6 +178,46 @@ def precheck(op: Operation, arguments: dict[str, Any], request_id: str = "") -> 
     return None
 
 
+# --- One run per form submission -----------------------------------------------------------------
+
+SUBMISSION_TTL = 24 * 60 * 60
+_TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def new_submission_token() -> str:
+    """A fresh token for one rendering of an operation's form (sent back with its post)."""
+    return secrets.token_urlsafe(16)
+
+
+def _valid_token(token: str | None) -> bool:
+    return bool(token) and 16 <= len(token or "") <= 64 and set(token or "") <= _TOKEN_ALPHABET
+
+
+def claim_submission(
+    op: Operation, arguments: dict[str, Any], token: str | None, *, actor: Actor
+) -> tuple[dict[str, Any], RunOutcome | None]:
+    """Make a second post of the same form render (a double click, a re-sent form) write nothing.
+
+    Writes that take an `idempotency_key` get one derived from the token when the operator left it
+    empty, so the second post returns the first one's result. Other writes claim the token: the
+    second post is refused. Reads run every time. Returns the arguments to run with, or the outcome
+    that replaces the run.
+    """
+    if op.read_only or not _valid_token(token):
+        return arguments, None
+    if "idempotency_key" in op.input_model.model_fields:
+        if not arguments.get("idempotency_key"):
+            arguments = {**arguments, "idempotency_key": f"console:{token}"}
+        return arguments, None
+    if cache.add(f"console:submission:{actor.tenant.pk}:{token}", 1, SUBMISSION_TTL):
+        return arguments, None
+    message = (
+        f"This form was already submitted and {op.name} ran once (a second press of Run?); its result "
+        "is in the trace list. Press Run again to run it once more."
+    )
+    return arguments, RunOutcome(operation=op.name, ok=False, error=message, error_code="already_submitted")
+
+
 # --- Background runs ------------------------------------------------------------------------------
 
 

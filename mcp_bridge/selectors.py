@@ -255,28 +255,67 @@ class HourStats:
         return percentile(self.durations, 0.95)
 
 
+@dataclass
+class OperationStats:
+    name: str
+    ok: int = 0
+    errors: int = 0
+    durations: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.errors
+
+    @property
+    def error_percent(self) -> float:
+        return 100.0 * self.errors / self.total if self.total else 0.0
+
+    @property
+    def p50(self) -> float | None:
+        return percentile(self.durations, 0.50)
+
+    @property
+    def p95(self) -> float | None:
+        return percentile(self.durations, 0.95)
+
+
+@dataclass(frozen=True)
+class Activity:
+    hours: list[HourStats]
+    operations: list[OperationStats]  # busiest first
+
+
+def recent_activity(*, tenant: Tenant, now: datetime | None = None, hours: int = CHART_HOURS) -> Activity:
+    """Calls and latency per hour for the last `hours` hours (the current hour last), and per
+    operation over the same window, from one read of the traces."""
+    now = now or timezone.now()
+    current = now.replace(minute=0, second=0, microsecond=0)
+    buckets = [HourStats(start=current - timedelta(hours=hours - 1 - i)) for i in range(hours)]
+    per_operation: dict[str, OperationStats] = {}
+    rows = (
+        Trace.objects.filter(tenant=tenant, started_at__gte=buckets[0].start, started_at__lte=now)
+        .order_by("-started_at")
+        .values_list("started_at", "outcome", "duration_ms", "operation")[:CHART_ROW_LIMIT]
+    )
+    for started_at, outcome, duration_ms, operation in rows:
+        index = int((started_at - buckets[0].start).total_seconds() // 3600)
+        if 0 <= index < hours:
+            op = per_operation.setdefault(operation, OperationStats(operation))
+            for stats in (buckets[index], op):
+                if outcome == TraceOutcome.OK:
+                    stats.ok += 1
+                else:
+                    stats.errors += 1
+                stats.durations.append(duration_ms)
+    operations = sorted(per_operation.values(), key=lambda op: (-op.total, op.name))
+    return Activity(hours=buckets, operations=operations)
+
+
 def hourly_activity(
     *, tenant: Tenant, now: datetime | None = None, hours: int = CHART_HOURS
 ) -> list[HourStats]:
     """Calls and latency per hour for the last `hours` hours (the current hour last)."""
-    now = now or timezone.now()
-    current = now.replace(minute=0, second=0, microsecond=0)
-    buckets = [HourStats(start=current - timedelta(hours=hours - 1 - i)) for i in range(hours)]
-    rows = (
-        Trace.objects.filter(tenant=tenant, started_at__gte=buckets[0].start, started_at__lte=now)
-        .order_by("-started_at")
-        .values_list("started_at", "outcome", "duration_ms")[:CHART_ROW_LIMIT]
-    )
-    for started_at, outcome, duration_ms in rows:
-        index = int((started_at - buckets[0].start).total_seconds() // 3600)
-        if 0 <= index < hours:
-            bucket = buckets[index]
-            if outcome == TraceOutcome.OK:
-                bucket.ok += 1
-            else:
-                bucket.errors += 1
-            bucket.durations.append(duration_ms)
-    return buckets
+    return recent_activity(tenant=tenant, now=now, hours=hours).hours
 
 
 @dataclass(frozen=True)
@@ -285,6 +324,7 @@ class DashboardSummary:
     recent: list[Trace]
     hours: list[HourStats]
     sandbox: Store | None
+    operations: list[OperationStats] = field(default_factory=list)
 
     @property
     def calls_24h(self) -> int:
@@ -299,11 +339,13 @@ def dashboard_summary(
     *, tenant: Tenant, stores: QuerySet[Store], now: datetime | None = None
 ) -> DashboardSummary:
     store_list = list(stores.order_by("-is_sandbox", "name")[:50])
+    activity = recent_activity(tenant=tenant, now=now)
     return DashboardSummary(
         stores=store_list,
         recent=recent_traces(tenant=tenant),
-        hours=hourly_activity(tenant=tenant, now=now),
+        hours=activity.hours,
         sandbox=next((s for s in store_list if s.is_sandbox), None),
+        operations=activity.operations,
     )
 
 

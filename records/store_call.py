@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from kernel import tracing
 from kernel.errors import InvalidInput, NotFound, UpstreamError
-from stores import selectors
+from stores import health, selectors
 from stores.cache import cached, invalidate
 from stores.client import get_client
 from stores.models import Store, StoreCredentials
@@ -45,17 +45,23 @@ class StoreCall:
     def label(self) -> str:
         return repr(self.store.name)
 
+    async def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One upstream call; what it shows about the credentials keeps the store's status true."""
+        return await health.watch_credentials(
+            self.store, getattr(get_client(), method)(self.creds, path, **kwargs)
+        )
+
     async def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        return await get_client().get(self.creds, path, params=params)
+        return await self._send("get", path, params=params)
 
     async def post(self, path: str, json: Any) -> dict[str, Any]:
-        return await get_client().post(self.creds, path, json=json)
+        return await self._send("post", path, json=json)
 
     async def put(self, path: str, json: Any) -> dict[str, Any]:
-        return await get_client().put(self.creds, path, json=json)
+        return await self._send("put", path, json=json)
 
     async def delete(self, path: str) -> dict[str, Any]:
-        return await get_client().delete(self.creds, path)
+        return await self._send("delete", path)
 
     async def cached(self, resource: str, args: dict[str, Any], ttl: int, fetch) -> Any:
         return await cached(self.tenant.pk, self.store.pk, resource, args, ttl, fetch)

@@ -18,7 +18,20 @@ def _share(label: str) -> forms.FloatField:
     )
 
 
-class FaultSettingsForm(forms.Form):
+class _SandboxPageForm(forms.Form):
+    """Both forms of the sandbox page have a `seed`: a per-form id prefix keeps each label on its own
+    input (Django's default `id_seed` would repeat, and the first label would focus the wrong field)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class FaultSettingsForm(_SandboxPageForm):
+    id_prefix = "faults"
+
     latency_ms = forms.IntegerField(label="Added latency (ms)", min_value=0, max_value=60_000, initial=0)
     share_429 = _share("Share of 429 Too Many Requests")
     share_500 = _share("Share of 500 Internal Server Error")
@@ -71,7 +84,9 @@ class FaultSettingsForm(forms.Form):
         return FaultSettings(**self.cleaned_data)
 
 
-class ReseedForm(forms.Form):
+class ReseedForm(_SandboxPageForm):
+    id_prefix = "reseed"
+
     orders = forms.IntegerField(label="Orders", min_value=1, max_value=MAX_ORDERS, initial=60)
     seed = forms.IntegerField(
         label="Seed", required=False, min_value=0, max_value=2**62,

@@ -11,7 +11,7 @@ from django.db import transaction
 from kernel.errors import NotFound
 from sandbox.demo.loader import seed_store
 from sandbox.models import SandboxStore
-from sandbox.provisioning import random_seed
+from sandbox.provisioning import ensure_api_key, random_seed
 from stores.models import Store
 from stores.selectors import stores_visible
 from tenants.actors import Actor, Permission
@@ -108,6 +108,20 @@ def sandbox_faults_update(
     changed = {name: after[name] for name in after if after[name] != before[name]}
     audit(Action.SANDBOX_FAULTS, actor=actor, target=sandbox.store, detail={"changed": changed})
     return sandbox
+
+
+def sandbox_api_key(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str) -> str:
+    """The sandbox store's API key in plain text, for an owner connecting another OrderDesk client.
+
+    Owners only (they manage the agents' keys, which are secrets of the same kind). Showing it changes
+    nothing, not even the key (a key that cannot be decrypted any more is replaced, and that is
+    audited by `ensure_api_key`); the showing itself is audited.
+    """
+    actor.require(Permission.MANAGE_KEYS)
+    sandbox = sandbox_store_get(tenant=tenant, actor=actor, store_id=store_id)
+    api_key = ensure_api_key(sandbox)
+    audit(Action.SANDBOX_KEY_SHOWN, actor=actor, target=sandbox.store)
+    return api_key
 
 
 def sandbox_reseed(

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:store_id>/", ui_views.sandbox_store, name="store"),
     path("<uuid:store_id>/faults/", ui_views.sandbox_faults, name="faults"),
     path("<uuid:store_id>/seed/", ui_views.sandbox_seed, name="seed"),
+    path("<uuid:store_id>/key/", ui_views.sandbox_key, name="key"),
 ]

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from kernel.htmx import template_for
+from kernel.methods import post_only
 from sandbox import services
 from sandbox.forms import FaultSettingsForm, ReseedForm
 from sandbox.models import SandboxStore
@@ -28,6 +30,7 @@ def _context(request: AppRequest, sandbox: SandboxStore, **forms) -> dict:
         "store": sandbox.store,
         "base_url": settings.SANDBOX_BASE_URL,
         "can_edit": request.actor.has(Permission.MANAGE_STORES),
+        "can_show_key": request.actor.has(Permission.MANAGE_KEYS),
         "order_count": sandbox.orders.count(),
         "inventory_count": sandbox.inventory.count(),
         "faults_form": forms.get("faults_form") or FaultSettingsForm.for_settings(current),
@@ -57,7 +60,7 @@ def sandbox_store(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     return render(request, DETAIL, _context(request, sandbox))
 
 
-@require_POST
+@post_only("sandbox-ui:store", "store_id")
 @member_required(Permission.MANAGE_STORES)
 def sandbox_faults(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
@@ -73,7 +76,7 @@ def sandbox_faults(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     return _render(request, sandbox, "sandbox-faults", saved="faults")
 
 
-@require_POST
+@post_only("sandbox-ui:store", "store_id")
 @member_required(Permission.MANAGE_STORES)
 def sandbox_seed(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
@@ -87,3 +90,14 @@ def sandbox_seed(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
         messages.success(request, f"Demo data refilled (seed {sandbox.seed}).")
         return redirect("sandbox-ui:store", store_id=store_id)
     return _render(request, sandbox, "sandbox-seed", saved="seed")
+
+
+@post_only("sandbox-ui:store", "store_id")
+@never_cache  # the response carries the key: no cache may keep it
+@member_required(Permission.MANAGE_KEYS)
+def sandbox_key(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    api_key = services.sandbox_api_key(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    return render(request, template_for(request, DETAIL, "sandbox-credentials"), {
+        **_context(request, sandbox), "api_key": api_key,
+    })  # fmt: skip

@@ -35,6 +35,13 @@ class _State:
     probing: bool = False  # the half-open probe is in flight
 
 
+@dataclass(frozen=True)
+class BreakerSnapshot:
+    failures: int
+    open: bool
+    retry_in: int | None  # seconds until the next probe may go through, while open
+
+
 class CircuitBreaker:
     def __init__(
         self,
@@ -87,6 +94,23 @@ class CircuitBreaker:
             state = self._states.get(key)
             if state is not None and state.probing:
                 state.probing = False
+
+    def snapshot(self, key: Hashable) -> BreakerSnapshot:
+        """The state for a status page: failures counted, and while open the seconds until a probe."""
+        with self._lock:
+            state = self._states.get(key)
+            if state is None:
+                return BreakerSnapshot(failures=0, open=False, retry_in=None)
+            if state.opened_at is None:
+                return BreakerSnapshot(failures=state.failures, open=False, retry_in=None)
+            remaining = max(0, math.ceil(state.opened_at + self.open_seconds - self.clock()))
+            return BreakerSnapshot(failures=state.failures, open=True, retry_in=remaining)
+
+    def reset(self, key: Hashable) -> bool:
+        """Close the circuit now (an operator fixed the store); returns whether it was open."""
+        with self._lock:
+            state = self._states.pop(key, None)
+            return state is not None and state.opened_at is not None
 
     def is_open(self, key: Hashable) -> bool:
         with self._lock:

@@ -1,5 +1,6 @@
-"""Forms for the store pages. They check shape only; the services hold the rules and name the field
-when they refuse a value (`apply_error` puts that message next to the field)."""
+"""Forms for the store pages. The services hold the rules and name the field when they refuse a value
+(`apply_error` puts that message next to the field). The form runs the same checks (`stores.checks`)
+first, so every wrong field is reported at once instead of one per submission."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 
 from kernel.errors import InvalidInput
-from stores import selectors
+from stores import checks, selectors
 from stores.models import Store
 from stores.types import API_KEY_MAX, API_KEY_MIN, BASE_URL_MAX, LABEL_MAX, NAME_MAX
+from tenants.models import Tenant
 
 
 class StoreForm(forms.Form):
@@ -38,6 +40,37 @@ class StoreForm(forms.Form):
     )
     label = forms.CharField(required=False, max_length=LABEL_MAX, help_text="Optional note.")
 
+    def __init__(self, *args, tenant: Tenant, store: Store | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant, self.store = tenant, store
+
+    def _checked(self, field: str, check) -> str:
+        try:
+            return check(self.cleaned_data[field])
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message.removeprefix(f"{field}: ")) from None
+
+    def clean_name(self) -> str:
+        exclude = self.store.pk if self.store else None
+        return self._checked("name", lambda value: checks.clean_name(self.tenant, value, exclude=exclude))
+
+    def clean_orderdesk_store_id(self) -> str:
+        return self._checked("orderdesk_store_id", checks.clean_orderdesk_store_id)
+
+    def clean_api_key(self) -> str:
+        if not self.cleaned_data["api_key"] and not self.fields["api_key"].required:
+            return ""
+        return self._checked("api_key", checks.clean_api_key)
+
+    def clean_base_url(self) -> str:
+        return self._checked("base_url", checks.clean_base_url)
+
+    @property
+    def api_key_dropped(self) -> bool:
+        """A key was typed but the form comes back with errors: the key is never sent back to the
+        browser (no secret in a page), so the operator must type it again."""
+        return self.is_bound and bool(self.errors) and bool(self.data.get("api_key", "").strip())
+
     def apply_error(self, exc: InvalidInput) -> None:
         """Show a service's refusal next to the field it names (or above the form)."""
         field = exc.field if exc.field in self.fields else None
@@ -46,6 +79,7 @@ class StoreForm(forms.Form):
 
 class StoreEditForm(StoreForm):
     def __init__(self, *args, store: Store, **kwargs):
+        kwargs.setdefault("tenant", store.tenant)
         kwargs.setdefault(
             "initial",
             {
@@ -55,7 +89,7 @@ class StoreEditForm(StoreForm):
                 "label": store.label,
             },
         )
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, store=store, **kwargs)
         api_key = self.fields["api_key"]
         if not selectors.store_key_readable(store):
             api_key.label = "API key"

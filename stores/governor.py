@@ -64,6 +64,10 @@ class Reservation:
 
 
 class Governor(Protocol):
+    async def available(self, key: str) -> float:
+        """Requests OrderDesk's bucket for `key` should hold now, by our count (for status pages)."""
+        ...
+
     async def reserve(self, key: str, *, max_wait: float = math.inf) -> Reservation:
         """Reserve one request slot for `key` unless the wait would exceed `max_wait`."""
         ...
@@ -159,6 +163,9 @@ class LocalGovernor:
         with self._lock:
             return self._refilled(key, self.clock()).tokens + self.headroom
 
+    async def available(self, key: str) -> float:
+        return self.estimate(key)
+
 
 # Redis keeps `tokens` and `updated` per bucket; each script refills, then reserves or corrects, in one
 # atomic step, on Redis's own clock so processes on different machines agree. Numbers are returned as
@@ -202,6 +209,18 @@ if tokens >= usable then updated = now + start_lag end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', after), 'updated', string.format('%.6f', updated))
 redis.call('EXPIRE', KEYS[1], ttl)
 return {1, string.format('%.6f', wait)}
+"""
+)
+
+# The bucket as it is now, without reserving or writing anything.
+_PEEK_SCRIPT = (
+    """
+local usable = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+"""
+    + _REFILL
+    + """
+return string.format('%.6f', tokens)
 """
 )
 
@@ -269,6 +288,16 @@ class RedisGovernor:
             return self.fallback.reserve_now(key, max_wait=max_wait)
         return Reservation(granted=bool(int(granted)), wait=float(wait))
 
+    async def available(self, key: str) -> float:
+        from redis.exceptions import RedisError
+
+        handles = self._per_loop.get()
+        try:
+            tokens = await handles.peek(keys=[self.PREFIX + key], args=[self.usable, self.rate])
+        except (RedisError, OSError):
+            return self.fallback.estimate(key)
+        return float(tokens) + self.headroom
+
     async def observe(self, key: str, tokens_remaining: int) -> None:
         from redis.exceptions import RedisError
 
@@ -294,6 +323,7 @@ class _RedisHandles:
     client: Redis
     reserve: Callable
     observe: Callable
+    peek: Callable
 
     @classmethod
     def open(cls, url: str) -> _RedisHandles:
@@ -304,6 +334,7 @@ class _RedisHandles:
             client=client,
             reserve=client.register_script(_RESERVE_SCRIPT),
             observe=client.register_script(_OBSERVE_SCRIPT),
+            peek=client.register_script(_PEEK_SCRIPT),
         )
 
 

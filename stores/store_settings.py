@@ -12,7 +12,7 @@ import copy
 from typing import Any
 
 from kernel.singleflight import SingleFlight
-from stores import selectors
+from stores import health, selectors
 from stores.cache import TTL_STORE_SETTINGS, cached
 from stores.client import get_client
 from stores.models import Store
@@ -30,7 +30,8 @@ async def store_settings(store: Store) -> dict[str, Any]:
     """
 
     async def fetch() -> dict[str, Any]:
-        return settings_summary(await get_client().get(selectors.store_credentials(store), "/store"))
+        call = get_client().get(selectors.store_credentials(store), "/store")
+        return settings_summary(await health.watch_credentials(store, call))
 
     async def shared_fetch() -> dict[str, Any]:
         # Every caller of a flight gets the same object: each gets its own copy, as from the cache.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<uuid:store_id>/", views.store_detail, name="detail"),
     path("<uuid:store_id>/settings/", views.store_settings, name="settings"),
     path("<uuid:store_id>/test/", views.store_test, name="test"),
+    path("<uuid:store_id>/breaker/reset/", views.store_breaker_reset, name="breaker-reset"),
     path("<uuid:store_id>/edit/", views.store_edit, name="edit"),
     path("<uuid:store_id>/delete/", views.store_delete, name="delete"),
 ]

@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from kernel.errors import InvalidInput, OperationError
 from kernel.htmx import template_for
+from kernel.methods import post_only
 from operations.runner import run, run_sync
-from stores import selectors, services
+from stores import health, selectors, services
 from stores.forms import StoreEditForm, StoreForm
 from stores.models import Store
 from tenants.actors import Permission
@@ -40,6 +41,8 @@ def _detail_context(request: AppRequest, store: Store, **extra) -> dict:
         "can_manage": request.actor.has(Permission.MANAGE_STORES),
         "key_readable": selectors.store_key_readable(store),
         "sandbox_url": sandbox_url,  # the sandbox's fault settings (latency, errors)
+        "credentials_rejected": store.last_test_ok is False
+        and store.last_test_message == health.REJECTED_MESSAGE,
         **extra,
     }
 
@@ -55,7 +58,7 @@ def store_list(request: AppRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(Permission.MANAGE_STORES)
 def store_add(request: AppRequest) -> HttpResponse:
-    form = StoreForm(request.POST if request.method == "POST" else None)
+    form = StoreForm(request.POST if request.method == "POST" else None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:
             store = run_sync(services.stores_register, form.cleaned_data, actor=request.actor)
@@ -69,9 +72,21 @@ def store_add(request: AppRequest) -> HttpResponse:
 
 @require_GET
 @member_required()
-def store_detail(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+async def store_detail(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    store = await selectors.astore_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    context = await sync_to_async(_detail_context)(request, store, health=await health.store_health(store))
+    return await sync_to_async(render)(request, DETAIL, context)
+
+
+@post_only("stores:detail", "store_id")
+@member_required(Permission.MANAGE_STORES)
+def store_breaker_reset(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     store = selectors.store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
-    return render(request, DETAIL, _detail_context(request, store))
+    if health.breaker_reset(tenant=request.tenant, actor=request.actor, store=store):
+        messages.success(request, "Circuit breaker reset: calls to this store go through again.")
+    else:
+        messages.info(request, "The circuit breaker was closed; its count of failed attempts is cleared.")
+    return redirect("stores:detail", store_id=store.pk)
 
 
 @require_GET
@@ -88,7 +103,7 @@ async def store_settings(request: AppRequest, store_id: uuid.UUID) -> HttpRespon
     return await sync_to_async(render)(request, template_for(request, DETAIL, "store-settings"), context)
 
 
-@require_POST
+@post_only("stores:detail", "store_id")
 @member_required()
 async def store_test(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
     """Anyone who may use the store may test it: the same rule as the stores_test operation."""

@@ -25,6 +25,7 @@ class Action(StrEnum):
     STORE_UPDATED = "store.updated"
     STORE_DELETED = "store.deleted"
     STORE_TESTED = "store.tested"
+    STORE_BREAKER_RESET = "store.breaker_reset"
     KEY_CREATED = "key.created"
     KEY_REVOKED = "key.revoked"
     KEY_DEFAULT_STORE = "key.default_store"
@@ -37,6 +38,7 @@ class Action(StrEnum):
     SECRETS_REWRAPPED = "secrets.rewrapped"
     SANDBOX_SEEDED = "sandbox.seeded"
     SANDBOX_FAULTS = "sandbox.faults"
+    SANDBOX_KEY_SHOWN = "sandbox.key_shown"
     OPERATION = "operation"  # a write through the registry: detail names it
     ACCESS_DENIED = "access.denied"
 

@@ -7,9 +7,10 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from kernel.htmx import template_for
+from kernel.methods import post_only
 from mcp_bridge import console_runs, selectors
 from mcp_bridge.console_runs import RunOutcome
 from mcp_bridge.forms import OperationForm
@@ -33,6 +34,7 @@ def _context(request: AppRequest, op: Operation | None = None, form=None, **extr
         "allowed": op is not None and request.actor.has(op.permission),
         "form": form,
         "field_names": list(form.fields) if form is not None else [],
+        "submission_token": console_runs.new_submission_token(),
         **extra,
     }
 
@@ -62,7 +64,7 @@ def console_operation(request: AppRequest, name: str) -> HttpResponse:
     return render(request, template_for(request, PAGE, "console-form"), context)
 
 
-@require_POST
+@post_only("mcp_bridge:console-operation", "name")
 @member_required(Permission.READ)
 def console_run(request: AppRequest, name: str) -> HttpResponse:
     op = console_runs.operation_for(request.actor, name)
@@ -71,7 +73,11 @@ def console_run(request: AppRequest, name: str) -> HttpResponse:
     if not form.is_valid():
         outcome = RunOutcome(operation=op.name, ok=False, field_errors=dict(form.errors))
         return _result(request, op, form, outcome)
-    arguments, ctx = form.arguments(), console_runs.console_context(request.request_id)
+    token = request.POST.get("submission_token")
+    arguments, repeated = console_runs.claim_submission(op, form.arguments(), token, actor=request.actor)
+    if repeated is not None:
+        return _result(request, op, form, repeated)
+    ctx = console_runs.console_context(request.request_id)
     if request.htmx and op.reports_progress and console_runs.can_run_in_background():
         outcome = console_runs.precheck(op, arguments, request.request_id)
         if outcome is None:

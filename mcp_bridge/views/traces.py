@@ -12,6 +12,7 @@ from django_htmx.http import push_url
 from kernel.htmx import clean_query_url, template_for
 from mcp_bridge import console_runs, selectors
 from mcp_bridge.routing import LIVE_TAIL_PATH
+from mcp_bridge.timeline import trace_timeline
 from tenants.actors import Permission
 from tenants.http import AppRequest, member_required
 
@@ -35,9 +36,11 @@ def trace_list(request: AppRequest) -> HttpResponse:
 @member_required(Permission.READ)
 def trace_detail(request: AppRequest, trace_id: UUID) -> HttpResponse:
     trace = selectors.trace_get(tenant=request.tenant, trace_id=trace_id, actor=request.actor)
+    spans = selectors.trace_spans(trace)
     context = {
         "trace": trace,
-        "spans": selectors.trace_spans(trace),
+        "spans": spans,
+        "timeline": trace_timeline(trace, spans),
         "diff": selectors.trace_diff(trace),
         "can_replay": console_runs.find_operation(trace.operation) is not None,
     }

@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertTemplateUsed
@@ -84,10 +85,11 @@ def test_it_points_a_new_tenant_at_the_sandbox_and_the_console(client, alice, ac
 
 
 def test_it_offers_key_creation_to_owners_only(client, alice, bob):
-    assert reverse("keys:create") in sign_in(client, alice).get(URL).content.decode()
+    key_form = reverse("keys:list") + "#key-panel"
+    assert key_form in sign_in(client, alice).get(URL).content.decode()
     client.logout()
     body = sign_in(client, bob).get(URL).content.decode()
-    assert reverse("keys:create") not in body and reverse("stores:add") in body
+    assert key_form not in body and reverse("stores:add") in body
 
 
 def test_it_refreshes_only_the_activity_for_htmx(client, alice, acme):
@@ -117,3 +119,27 @@ def test_it_interpolates_percentiles_of_unsorted_values():
 def test_it_refuses_a_percentile_that_is_not_a_whole_percent_from_1_to_99(fraction):
     with pytest.raises(ValueError):
         selectors.percentile([1.0, 2.0], fraction)
+
+
+def test_it_counts_calls_errors_and_p95_per_operation(client, alice, acme, globex, now):
+    for duration in (10, 20, 30, 40, 1000):
+        TraceFactory(
+            tenant=acme, operation="orders_list", started_at=now - timedelta(hours=1), duration_ms=duration
+        )
+    TraceFactory(tenant=acme, operation="orders_update", outcome="error", started_at=now - timedelta(hours=3))
+    TraceFactory(tenant=acme, operation="orders_get", started_at=now - timedelta(hours=30))  # outside
+    TraceFactory(tenant=globex, operation="products_list", started_at=now - timedelta(hours=1))
+    operations = selectors.recent_activity(tenant=acme, now=now).operations
+    assert [(op.name, op.total, op.errors) for op in operations] == [
+        ("orders_list", 5, 0),
+        ("orders_update", 1, 1),
+    ]
+    assert operations[0].p95 == pytest.approx(808) and operations[1].error_percent == 100
+    body = sign_in(client, alice).get(URL).content.decode()
+    assert "By operation" in body and "<code>orders_update</code>" in body and "products_list" not in body
+
+
+def test_chart_text_is_legible(client, alice, acme):
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+    assert ".chart text { font-size: 11px;" in css and "min-width: 720px" in css
+    assert "prefers-color-scheme: dark" in css

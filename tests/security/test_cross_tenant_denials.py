@@ -68,10 +68,10 @@ def test_another_tenants_key_trace_and_member_are_audited(client, alice, bob, ch
 
 
 async def test_an_mcp_call_with_another_tenants_store_id_is_not_found_and_audited_once(
-    acme_db,
+    acme_db,  # noqa: F811
     acme_store,
     globex_store,
-    make_key,
+    make_key,  # noqa: F811
     orderdesk,  # noqa: F811
 ):
     raw = await make_key(acme_db, scope="read_write")
@@ -91,10 +91,10 @@ async def test_an_mcp_call_with_another_tenants_store_id_is_not_found_and_audite
 
 
 async def test_a_key_asking_for_a_store_outside_its_stores_is_audited(
-    acme_db,
+    acme_db,  # noqa: F811
     acme_store,
     acme_outlet,
-    make_key,
+    make_key,  # noqa: F811
     orderdesk,  # noqa: F811
 ):
     async with connect(await make_key(acme_db, stores=[acme_store])) as client:

@@ -213,8 +213,10 @@ def test_it_tests_the_connection_without_javascript_too(client, bob, acme_store,
     assertContains(page, "Failed")
 
 
-def test_it_only_tests_by_post(client, bob, acme_store):
-    assert sign_in(client, bob).get(url("test", acme_store)).status_code == 405
+def test_it_only_tests_by_post(client, bob, acme_store, fake_client):
+    response = sign_in(client, bob).get(url("test", acme_store))
+    assertRedirects(response, url("detail", acme_store), fetch_redirect_response=False)
+    assert fake_client.calls == []  # a GET tests nothing: it lands on the store's page
 
 
 def test_it_asks_to_re_enter_an_undecryptable_key_instead_of_failing(client, bob, acme_store, fake_client):
