@@ -48,3 +48,10 @@ def test_sandbox_page_has_no_duplicate_ids(client, alice, acme):
     ids = Counter(re.findall(r'\sid="([^"]+)"', body))
     assert [name for name, count in ids.items() if count > 1] == []
     assert 'for="faults-seed"' in body and 'for="reseed-seed"' in body
+
+
+def test_get_on_a_team_action_opens_the_team_page(client, alice, bob):
+    membership = bob.memberships.get()
+    response = sign_in(client, alice).get(reverse("tenants:member-remove", args=[membership.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("tenants:team")
+    assert bob.memberships.exists()

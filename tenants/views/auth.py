@@ -9,9 +9,10 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from kernel.errors import RateLimited
+from kernel.methods import post_only
 from tenants import services
 from tenants.forms import LoginForm, SignupForm
 from tenants.middleware import SESSION_EXPIRED, SESSION_MEMBERSHIP
@@ -95,7 +96,7 @@ def _start_session(request: HttpRequest, sign_in: services.SignIn) -> None:
         request.session[SESSION_MEMBERSHIP] = str(sign_in.membership.pk)
 
 
-@require_POST
+@post_only("dashboard")  # a GET (a typed or prefetched URL) never signs anyone out
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.logout_record(user=request.user, tenant=getattr(request, "tenant", None))

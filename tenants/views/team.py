@@ -14,12 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from kernel.errors import Conflict, InvalidInput, RateLimited
 from kernel.htmx import template_for
 from kernel.mail import MailNotSent
+from kernel.methods import post_only
 from tenants import selectors, services
 from tenants.actors import Permission
 from tenants.forms import InviteForm, SwitchTenantForm
@@ -66,7 +67,7 @@ def team(request: AppRequest) -> HttpResponse:
     return _team_page(request)
 
 
-@require_POST
+@post_only("tenants:team")
 @member_required(Permission.MANAGE_TEAM)
 def member_invite(request: AppRequest) -> HttpResponse:
     form = InviteForm(request.POST)
@@ -82,7 +83,7 @@ def member_invite(request: AppRequest) -> HttpResponse:
     return _team_page(request, invite_form=form)
 
 
-@require_POST
+@post_only("tenants:team")
 @member_required(Permission.MANAGE_TEAM)
 def member_role(request: AppRequest, membership_id: UUID) -> HttpResponse:
     def change() -> str:
@@ -97,7 +98,7 @@ def member_role(request: AppRequest, membership_id: UUID) -> HttpResponse:
     return _done(request, change, reload=membership_id == request.membership.pk)
 
 
-@require_POST
+@post_only("tenants:team")
 @member_required(Permission.MANAGE_TEAM)
 def member_remove(request: AppRequest, membership_id: UUID) -> HttpResponse:
     def change() -> str:
@@ -109,7 +110,7 @@ def member_remove(request: AppRequest, membership_id: UUID) -> HttpResponse:
     return _done(request, change, reload=membership_id == request.membership.pk)
 
 
-@require_POST
+@post_only("tenants:team")
 @member_required(Permission.MANAGE_TEAM)
 def invitation_revoke(request: AppRequest, invitation_id: UUID) -> HttpResponse:
     def change() -> str:
@@ -121,7 +122,7 @@ def invitation_revoke(request: AppRequest, invitation_id: UUID) -> HttpResponse:
     return _done(request, change)
 
 
-@require_POST
+@post_only("tenants:team")
 @member_required(Permission.MANAGE_TEAM)
 def invitation_resend(request: AppRequest, invitation_id: UUID) -> HttpResponse:
     def change() -> str:
@@ -133,7 +134,7 @@ def invitation_resend(request: AppRequest, invitation_id: UUID) -> HttpResponse:
     return _done(request, change)
 
 
-@require_POST
+@post_only("dashboard")
 @login_required
 def switch_tenant(request: AppRequest) -> HttpResponse:
     """Work in another of the caller's own teams (checked against their memberships)."""
