@@ -19,10 +19,21 @@ from tenants.middleware import SESSION_EXPIRED, SESSION_MEMBERSHIP
 
 
 def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-    """429 with Retry-After. The body never names the address or the wait, so it is the same for all."""
-    response = render(request, "429.html", status=429)
-    response["Retry-After"] = str(max(1, math.ceil(exc.retry_after or 60)))
+    """429 with Retry-After, and the same wait in words. The body never names the address; the wait
+    tells nothing the Retry-After header does not already say."""
+    seconds = max(1, math.ceil(exc.retry_after or 60))
+    response = render(
+        request, "429.html", {"retry_after": seconds, "retry_words": _wait_words(seconds)}, status=429
+    )
+    response["Retry-After"] = str(seconds)
     return response
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minutes" if minutes < 90 else f"{math.ceil(minutes / 60)} hours"
 
 
 @require_http_methods(["GET", "POST"])

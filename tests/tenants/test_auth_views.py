@@ -93,6 +93,7 @@ def test_it_answers_429_with_retry_after_and_one_body_for_every_address(client, 
         assert response.status_code == 429
         assert int(response["Retry-After"]) >= 1
     assert comparable(limited[0])[1] == comparable(limited[1])[1]
+    assert "Please wait 15 minutes and try again." in limited[0].content.decode()  # when, in words
     assert len(mail.outbox) == 2
 
 
