@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/uvicorn orderdesk_admin.asgi:application --host $(HOST) --port $(PORT) --lifespan on --no-proxy-headers
+	@# Without SITE_URL, e-mailed links and client configs point at the address served here.
+	@site="$${SITE_URL:-http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)}"; \
+	echo "Serving on $(HOST):$(PORT); links in e-mails and client configs use $$site"; \
+	SITE_URL="$$site" $(BIN)/uvicorn orderdesk_admin.asgi:application --host $(HOST) --port $(PORT) --lifespan on --no-proxy-headers
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

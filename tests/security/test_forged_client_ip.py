@@ -45,7 +45,8 @@ AUTH_FAILURES_PER_MINUTE = 10
 def make_run_command(port: int) -> list[str]:
     """The uvicorn command of `make run`, read from the Makefile, on `port`."""
     recipe = (REPO / "Makefile").read_text().split("\nrun:", 1)[1]
-    line = next(line.strip() for line in recipe.splitlines() if line.strip().startswith("$(BIN)/uvicorn"))
+    line = next(line for line in recipe.splitlines() if "$(BIN)/uvicorn" in line)
+    line = line[line.index("$(BIN)/uvicorn") :]
     words = shlex.split(line.replace("$(HOST)", "127.0.0.1").replace("$(PORT)", str(port)))
     return [sys.executable, "-m", "uvicorn", *words[1:]]
 
