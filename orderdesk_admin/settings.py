@@ -14,6 +14,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -84,6 +89,17 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false (50+ random characters).")
     SECRET_KEY = _secret_from_var_file(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
+# Django's own rule for a weak key (check --deploy's security.W009), enforced at start-up: a warning
+# nobody reads would leave sessions and signed values forgeable.
+if not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak for DEBUG=false: use {SECRET_KEY_MIN_LENGTH}+ random characters, "
+        'e.g. python -c "import secrets; print(secrets.token_urlsafe(50))".'
+    )
 
 # The keyring for secrets at rest: "v2:<base64 32 bytes>,v1:<...>", newest first.
 ENCRYPTION_KEYS = load_encryption_keys(env_str("ENCRYPTION_KEYS"), debug=DEBUG, var_dir=VAR_DIR)
