@@ -370,6 +370,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
+        "refusal_without_traceback": {"()": "kernel.logging.RefusalWithoutTracebackFilter"},
         "redact_secrets": {"()": "kernel.logging.RedactSecretsFilter"},
     },
     "formatters": {
@@ -379,7 +380,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_secrets"],
+            "filters": ["refusal_without_traceback", "redact_secrets"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
