@@ -75,6 +75,12 @@ class UpstreamUnavailable(UpstreamError):
     code = "upstream_unavailable"
 
 
+class UpstreamResponseTooLarge(UpstreamError):
+    """OrderDesk's answer was larger than this app reads (ORDERDESK_MAX_RESPONSE_BYTES, once decoded)."""
+
+    code = "upstream_too_large"
+
+
 class OutcomeUnknown(UpstreamError):
     """A create may or may not have happened upstream: check before retrying."""
 

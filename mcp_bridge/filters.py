@@ -8,7 +8,7 @@ form and ignored by the query.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 from urllib.parse import urlencode
@@ -25,8 +25,15 @@ from operations.models import Trace, TraceOutcome, TraceSource
 LIVE_FILTERS = ("operation", "outcome", "source", "store", "actor")
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, dtime.min, tzinfo=timezone.get_current_timezone())
+def _day_start(day: date, *, days_later: int = 0) -> datetime | None:
+    """Midnight `days_later` days after `day` in the current time zone, as the UTC moment the database
+    compares with; None at the calendar's edges (0001-01-01, 9999-12-31), where that moment does not
+    exist: a date out there is no bound on that side."""
+    try:
+        local = datetime.combine(day + timedelta(days=days_later), dtime.min)
+        return local.replace(tzinfo=timezone.get_current_timezone()).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 class TraceFilterForm(forms.Form):
@@ -83,10 +90,16 @@ class TraceFilterSet(django_filters.FilterSet):
         return queryset.filter(actor_key_id=ident)
 
     def filter_from(self, queryset: QuerySet[Trace], name: str, value: date) -> QuerySet[Trace]:
-        return queryset.filter(started_at__gte=_day_start(value))
+        start = _day_start(value)
+        if start is None:  # nothing starts after the last day, and everything after the first
+            return queryset.none() if value.year == date.max.year else queryset
+        return queryset.filter(started_at__gte=start)
 
     def filter_to(self, queryset: QuerySet[Trace], name: str, value: date) -> QuerySet[Trace]:
-        return queryset.filter(started_at__lt=_day_start(value) + timedelta(days=1))
+        end = _day_start(value, days_later=1)
+        if end is None:
+            return queryset if value.year == date.max.year else queryset.none()
+        return queryset.filter(started_at__lt=end)
 
     def filter_live(self, queryset: QuerySet[Trace], name: str, value: bool) -> QuerySet[Trace]:
         return queryset

@@ -1,8 +1,9 @@
 """The MCP server: every operation of the registry as a tool, over streamable HTTP at /mcp and over stdio.
 
 This is the only module that imports the MCP SDK. Everything else it needs is SDK-free:
-`mcp_auth` (the HTTP guard and the caller), `mcp_limits` (rate limits), `mcp_tools` (tool contracts,
-argument clean-up, error messages) and `mcp_output` (structured content and the size cap).
+`mcp_auth` (the HTTP guard and the caller), `mcp_jsonrpc` (request ids the SDK would misread),
+`mcp_limits` (rate limits), `mcp_tools` (tool contracts, argument clean-up, error messages) and
+`mcp_output` (structured content and the size cap).
 
 `OrderDeskMCP` is the SDK's `MCPServer` with its two tool entry points replaced: `tools/list` shows
 exactly the operations the caller's key may use (`Registry.for_actor`), and `tools/call` runs an
@@ -11,7 +12,8 @@ actor of the authenticated key, never from arguments. Operations added to the re
 without any change here.
 
 `McpHttpApp` is the ASGI app `orderdesk_admin.asgi` mounts: it owns the process lifespan (which runs
-the SDK's session manager) and puts `McpGuard` in front of the SDK's streamable-HTTP app.
+the SDK's session manager) and puts `McpGuard`, then `RequestIdCheck`, in front of the SDK's
+streamable-HTTP app.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from mcp.types import Tool as MCPTool
 from api_keys.core import aauthenticate
 from kernel import context as request_context
 from kernel.errors import NotFound, OperationError
-from mcp_bridge import mcp_auth, mcp_https, mcp_limits, mcp_tools
+from mcp_bridge import mcp_auth, mcp_https, mcp_jsonrpc, mcp_limits, mcp_tools
 from mcp_bridge.instructions import DESCRIBE_TOOL, UNTRUSTED_NOTICE, instructions_for
 from mcp_bridge.mcp_output import compact_json, fit
 from operations.registry import REGISTRY, Operation, Registry, refusal
@@ -304,7 +306,7 @@ class McpHttpApp:
         self.server = server
         self._app: Any = None
         # The pages' HTTPS policy first: a plain-http request is refused before its key is looked at.
-        self._guarded = mcp_https.HttpsPolicy(mcp_auth.McpGuard(self._dispatch))
+        self._guarded = mcp_https.HttpsPolicy(mcp_auth.McpGuard(mcp_jsonrpc.RequestIdCheck(self._dispatch)))
 
     def _build(self) -> Any:
         return self.server.streamable_http_app(

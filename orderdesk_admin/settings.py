@@ -14,6 +14,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -84,6 +89,17 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false (50+ random characters).")
     SECRET_KEY = _secret_from_var_file(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
+# Django's own rule for a weak key (check --deploy's security.W009), enforced at start-up: a warning
+# nobody reads would leave sessions and signed values forgeable.
+if not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak for DEBUG=false: use {SECRET_KEY_MIN_LENGTH}+ random characters, "
+        'e.g. python -c "import secrets; print(secrets.token_urlsafe(50))".'
+    )
 
 # The keyring for secrets at rest: "v2:<base64 32 bytes>,v1:<...>", newest first.
 ENCRYPTION_KEYS = load_encryption_keys(env_str("ENCRYPTION_KEYS"), debug=DEBUG, var_dir=VAR_DIR)
@@ -259,6 +275,8 @@ SANDBOX_BASE_URL = (env_str("SANDBOX_BASE_URL") or f"{SITE_URL}/sandbox/api/v2")
 ORDERDESK_CONNECT_TIMEOUT = 5.0
 ORDERDESK_READ_TIMEOUT = 15.0
 ORDERDESK_OPERATION_DEADLINE = 30.0
+# The most of one answer that is read, once decoded (a gzip bomb stops here, not in memory).
+ORDERDESK_MAX_RESPONSE_BYTES = env_int("ORDERDESK_MAX_RESPONSE_BYTES", 5 * 1024 * 1024)
 TRACE_BODY_LIMIT = 64 * 1024
 TRACE_RETENTION_DAYS = env_int("TRACE_RETENTION_DAYS", 30)
 
@@ -355,6 +373,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
+        "refusal_without_traceback": {"()": "kernel.logging.RefusalWithoutTracebackFilter"},
         "redact_secrets": {"()": "kernel.logging.RedactSecretsFilter"},
     },
     "formatters": {
@@ -364,7 +383,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_secrets"],
+            "filters": ["refusal_without_traceback", "redact_secrets"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

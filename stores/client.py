@@ -6,7 +6,8 @@ Each `request()` is one logical call with a deadline (30 s by default). Every HT
 1. passes the circuit breaker of the (tenant, store) — open means fail fast, no upstream call;
 2. reserves a slot from the rate governor of the OrderDesk store and waits for it, so this app never
    causes a 429 itself;
-3. is sent through the event loop's pooled httpx client (no redirects, connect 5 s / read 15 s);
+3. is sent through the event loop's pooled httpx client (no redirects, connect 5 s / read 15 s), and
+   its answer read to at most ORDERDESK_MAX_RESPONSE_BYTES once decoded (`stores.upstream.body`);
 4. is recorded as a span (redacted) on the trace of the operation that caused it;
 5. is judged by `stores.upstream.policy`: success, another attempt (full-jitter backoff or OrderDesk's
    own retry hint), or the error the caller sees.
@@ -33,6 +34,7 @@ from stores.breaker import CircuitBreaker, default_breaker
 from stores.governor import Governor, bucket_key, default_governor
 from stores.models import StoreCredentials
 from stores.upstream import policy
+from stores.upstream.body import BodyTooLarge, read_capped
 from stores.upstream.spans import span_for
 from stores.upstream.target import (
     USER_AGENT,
@@ -245,11 +247,18 @@ class _Call:
         result = policy.AttemptResult(
             method=self.method, path=self.path, attempt=attempt, request=request, started_at=datetime.now(UTC)
         )
+        limit = settings.ORDERDESK_MAX_RESPONSE_BYTES
         started = time.perf_counter()
         try:
             # httpx's timeouts bound each phase; this bounds the whole attempt by the deadline.
             async with asyncio.timeout(remaining):
-                result.response = await http.send(request, follow_redirects=False)
+                streamed = await http.send(request, follow_redirects=False, stream=True)
+                result.response = await read_capped(streamed, limit)
+        except BodyTooLarge as exc:  # not retried: the same request would get the same answer
+            result.kind, result.response, result.body_limit = "too_large", exc.response, limit
+            result.error = (
+                f"Answer larger than {policy.size_text(limit)} (HTTP {exc.response.status_code}); not read."
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             result.kind, result.error = "connect", self._describe(exc)  # the request was never sent
         except (httpx.TimeoutException, TimeoutError) as exc:

@@ -35,6 +35,7 @@ from kernel.errors import (
     RateLimited,
     UpstreamAuthFailed,
     UpstreamError,
+    UpstreamResponseTooLarge,
     UpstreamUnavailable,
 )
 from kernel.redaction import redact_text
@@ -58,7 +59,8 @@ POST_RETRY_STATUSES = frozenset({429})
 class AttemptResult:
     """What one HTTP attempt produced: a response, or a transport failure of one kind:
     "connect" (no connection, so nothing was sent), "timeout" or "network" (the request may have
-    reached OrderDesk)."""
+    reached OrderDesk), or "too_large": an answer whose body was over `body_limit` bytes once decoded
+    (`response` then has its status and headers, without the body)."""
 
     method: str
     path: str
@@ -69,6 +71,7 @@ class AttemptResult:
     kind: str = "response"
     error: str = ""
     duration_ms: float = 0.0
+    body_limit: int = 0
 
     @property
     def status(self) -> int | None:
@@ -80,6 +83,8 @@ def retry_reason(result: AttemptResult) -> str:
     forbid one."""
     if result.kind == "connect":
         return "connect"
+    if result.kind == "too_large":
+        return ""
     if result.kind in ("timeout", "network"):
         return result.kind if result.method == "GET" else ""
     status = result.status
@@ -94,7 +99,7 @@ def retry_reason(result: AttemptResult) -> str:
 
 def counts_as_failure(result: AttemptResult) -> bool:
     """For the circuit breaker: OrderDesk unreachable or broken, not merely refusing a request."""
-    return result.kind != "response" or (result.status or 0) >= 500
+    return result.kind not in ("response", "too_large") or (result.status or 0) >= 500
 
 
 def backoff(retry_index: int, rng: random.Random) -> float:
@@ -129,6 +134,11 @@ def _parse_hint(raw: str, wall_now: float) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - wall_now)
+
+
+def size_text(size: int) -> str:
+    mb = 1024 * 1024
+    return f"{size // mb} MB" if size % mb == 0 else f"{size:,} bytes"
 
 
 def tokens_remaining(response: httpx.Response | None) -> int | None:
@@ -193,6 +203,18 @@ def failure(
     response = result.response
     assert response is not None
     status = response.status_code
+    if result.kind == "too_large":
+        larger = (
+            f"OrderDesk's answer to {method} {path} was larger than {size_text(result.body_limit)}, "
+            "so it was not read"
+        )
+        if method == "GET":
+            return UpstreamResponseTooLarge(
+                f"{larger}; narrow the request (a smaller limit, fewer fields).", status=status
+            )
+        return UpstreamResponseTooLarge(
+            f"{larger}; it may have been applied (HTTP {status}), check before retrying.", status=status
+        )
     message = upstream_message(response, secrets)
     said = f": {message}" if message else ""
     if status == 429:

@@ -26,7 +26,7 @@ def span_for(*, path: str, result: AttemptResult, retry_reason: str, secrets: tu
     limit = settings.TRACE_BODY_LIMIT
     response = result.response
     error = result.error
-    if response is not None and not 200 <= response.status_code < 300:
+    if response is not None and not 200 <= response.status_code < 300 and not error:
         error = f"HTTP {response.status_code}"
     return SpanRecord(
         method=result.method,

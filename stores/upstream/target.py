@@ -19,6 +19,7 @@ from kernel.errors import InvalidInput
 from stores.models import StoreCredentials
 from stores.per_loop import PerLoop
 from stores.types import BASE_URL_MAX
+from stores.upstream.body import ACCEPT_ENCODING
 
 try:
     APP_VERSION = version("orderdesk-admin")
@@ -146,7 +147,11 @@ class ClientPool:
                 settings.ORDERDESK_READ_TIMEOUT, connect=settings.ORDERDESK_CONNECT_TIMEOUT
             ),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
             # No proxies, netrc credentials or certificate overrides from the environment: where the
             # store's API key goes is decided by the allow-list above and nothing else.
             trust_env=False,

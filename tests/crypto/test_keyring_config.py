@@ -1,5 +1,6 @@
 import base64
 import os
+import secrets
 import subprocess
 import sys
 
@@ -74,7 +75,7 @@ def manage_check(tmp_path, **env_overrides) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENCRYPTION_KEYS")}
     env |= {
         "DEBUG": "false",
-        "SECRET_KEY": "x" * 60,
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "x",
         "SITE_URL": "https://x",
         "VAR_DIR": str(tmp_path),

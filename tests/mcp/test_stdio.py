@@ -43,11 +43,11 @@ def environment() -> dict[str, str]:
 
 
 def server(raw: str, stdout_copy: Path) -> StdioServerParameters:
-    command = f"{shlex.quote(sys.executable)} {shlex.quote(MANAGE)} mcp_stdio --key {shlex.quote(raw)}"
+    command = f"{shlex.quote(sys.executable)} {shlex.quote(MANAGE)} mcp_stdio"
     return StdioServerParameters(
         command="/bin/sh",
         args=["-c", f"{command} | tee {shlex.quote(str(stdout_copy))}"],
-        env=environment(),
+        env={**environment(), "ORDERDESK_MCP_KEY": raw},
         cwd=str(settings.BASE_DIR),
     )
 
@@ -103,8 +103,8 @@ async def test_it_exits_non_zero_with_a_message_for_a_bad_key(acme_db, make_key)
     raw = await make_key(acme_db)
     bad = raw[:-4] + ("AAAA" if not raw.endswith("AAAA") else "BBBB")
     process = subprocess.run(  # noqa: ASYNC221 - a short-lived process; the test just waits for it
-        [sys.executable, MANAGE, "mcp_stdio", "--key", bad],
-        env=environment(),
+        [sys.executable, MANAGE, "mcp_stdio"],
+        env={**environment(), "ORDERDESK_MCP_KEY": bad},
         capture_output=True,
         text=True,
         timeout=60,
