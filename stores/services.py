@@ -28,6 +28,7 @@ from kernel.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
+from kernel.storable import storable_text
 from kernel.types import StoreRef
 from operations.registry import operation
 from stores import checks, selectors
@@ -147,6 +148,7 @@ def _delete(*, tenant: Tenant, actor: Actor, store: str) -> StoreDeleted:
 def _record_test(actor: Actor, store: Store, *, ok: bool, message: str) -> datetime:
     """Record the outcome on the store (and on `store`) and in the audit log; returns when it was."""
     now = timezone.now()
+    message = storable_text(message)  # OrderDesk's words: a NUL in them could not be stored
     # A queryset update touches only the test columns, so a concurrent edit of the store is not undone.
     Store.objects.filter(pk=store.pk, tenant_id=store.tenant_id).update(
         last_test_at=now, last_test_ok=ok, last_test_message=message[:300]
