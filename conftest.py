@@ -4,7 +4,9 @@ alice  owner of Acme        bob     operator at Acme        vera  viewer at Acme
 charlie owner of Globex (the other tenant: everything of Acme must be invisible to him)
 """
 
+import contextlib
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,29 +19,45 @@ from django.test import TransactionTestCase
 from tests.factories import MembershipFactory, TenantFactory
 
 
-def _clear_audit_log_for_flush(connection) -> None:
-    """Transactional tests end with a flush, which is a DELETE on SQLite, and the audit log's
-    append-only triggers refuse it. Empty the audit table with the triggers briefly dropped and
-    restore them, so every later test still runs against an append-only table. (PostgreSQL flushes
-    with TRUNCATE, which row triggers do not see.)"""
-    if connection.vendor != "sqlite":
-        return
-    migration = importlib.import_module("tenants.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        for statement in migration.SQLITE_REVERSE:
-            cursor.execute(statement)
-        cursor.execute("DELETE FROM tenants_auditevent")
-        for statement in migration.SQLITE:
-            cursor.execute(statement)
+@contextlib.contextmanager
+def _audit_log_open_for_flush(connection) -> Iterator[None]:
+    """Transactional tests end with a flush, and the audit log refuses to be emptied:
+    - SQLite flushes with DELETE, which the row triggers refuse: the table is emptied first with them
+      briefly dropped, then they are restored (the flush then finds nothing to delete);
+    - PostgreSQL flushes with TRUNCATE, which the statement trigger refuses (row triggers do not see
+      it): the trigger is disabled for the flush and enabled right after.
+    Either way every later test runs against an append-only table. The triggers themselves have no
+    switch a session could turn: only the table's owner (here, the test harness) can set them aside."""
+    if connection.vendor == "sqlite":
+        migration = importlib.import_module("tenants.migrations.0002_audit_append_only")
+        with connection.cursor() as cursor:
+            for statement in migration.SQLITE_REVERSE:
+                cursor.execute(statement)
+            cursor.execute("DELETE FROM tenants_auditevent")
+            for statement in migration.SQLITE:
+                cursor.execute(statement)
+        yield
+    elif connection.vendor == "postgresql":
+        trigger = "TRIGGER tenants_auditevent_no_truncate"
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE tenants_auditevent DISABLE {trigger}")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE tenants_auditevent ENABLE {trigger}")
+    else:
+        yield
 
 
 _original_fixture_teardown = TransactionTestCase._fixture_teardown
 
 
 def _fixture_teardown(self):
-    for alias in self._databases_names(include_mirrors=False):
-        _clear_audit_log_for_flush(connections[alias])
-    return _original_fixture_teardown(self)
+    with contextlib.ExitStack() as stack:
+        for alias in self._databases_names(include_mirrors=False):
+            stack.enter_context(_audit_log_open_for_flush(connections[alias]))
+        return _original_fixture_teardown(self)
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown

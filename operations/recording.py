@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -19,6 +20,7 @@ from pydantic import BaseModel
 from kernel import context
 from kernel.errors import Forbidden, OperationError
 from kernel.redaction import cap, redact
+from kernel.storable import storable, storable_text
 from kernel.tracing import TraceRecorder
 from operations.models import Span, Trace, TraceOutcome
 from operations.registry import Operation
@@ -27,7 +29,13 @@ from tenants.actors import Actor
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome
 
+logger = logging.getLogger(__name__)
+
 RESULT_SUMMARY_LIMIT = 16 * 1024
+
+
+class TraceNotRecorded(Exception):
+    """The trace of a call could not be saved (logged with the request id; a write still audited)."""
 
 
 def to_jsonable(value: Any) -> Any:
@@ -49,7 +57,8 @@ def _capped_json(value: Any, limit: int) -> Any:
     data = redact(to_jsonable(value))
     text = json.dumps(data, ensure_ascii=False, default=str)
     if len(text.encode()) <= limit:
-        return data
+        # json.dumps writes a NUL as \u0000, so text without that has none to escape.
+        return storable(data) if "\\u0000" in text else data
     return {"truncated": True, "bytes": len(text.encode()), "preview": cap(text, limit - 200)}
 
 
@@ -80,7 +89,6 @@ def audit_refusal(op: Operation, actor: Actor, **detail: str) -> None:
     )
 
 
-@transaction.atomic
 def _save(
     *,
     op: Operation,
@@ -92,20 +100,65 @@ def _save(
     error: BaseException | None,
     duration_ms: float,
 ) -> Trace:
+    """Save the trace and its spans, and audit a write, in one transaction. The trace is saved in a
+    savepoint of its own: if the database refuses it, the audit row of a write that happened upstream
+    is still written, and the failure is logged under the request id the caller was given."""
     outcome, error_code, error_message = _outcome(error)
+    failure: Exception | None = None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                trace: Trace | None = _create_trace(
+                    op=op,
+                    actor=actor,
+                    source=source,
+                    arguments=arguments,
+                    recorder=recorder,
+                    result=result,
+                    outcome=outcome,
+                    error_code=error_code,
+                    error_message=error_message,
+                    duration_ms=duration_ms,
+                )
+        except Exception as exc:
+            trace, failure = None, exc
+            logger.exception(
+                "the trace of operation %s was not recorded (request %s)",
+                op.name,
+                context.current().request_id,
+            )
+        _audit_call(op, actor, recorder, error, error_message, arguments, trace)
+    if trace is None:
+        raise TraceNotRecorded(f"the trace of {op.name} was not recorded") from failure
+    return trace
+
+
+def _create_trace(
+    *,
+    op: Operation,
+    actor: Actor,
+    source: str,
+    arguments: dict[str, Any],
+    recorder: TraceRecorder,
+    result: Any,
+    outcome: str,
+    error_code: str,
+    error_message: str,
+    duration_ms: float,
+) -> Trace:
     trace = Trace.objects.create(
         tenant=actor.tenant,
         operation=op.name,
         source=source,
         store_id=recorder.store_id,
-        store_name=recorder.store_name,
+        store_name=storable_text(recorder.store_name),
         actor_user=actor.user,
         actor_key_id=actor.api_key.pk if actor.api_key else None,
-        actor_label=actor.label[:200],
+        actor_label=storable_text(actor.label[:200]),
         arguments=_capped_json(arguments, RESULT_SUMMARY_LIMIT) or {},
         outcome=outcome,
         error_code=error_code,
-        error_message=error_message,
+        error_message=storable_text(error_message)[:500],
         result_summary=_capped_json(result, RESULT_SUMMARY_LIMIT),
         before=_capped_json(recorder.before, settings.TRACE_BODY_LIMIT),
         after=_capped_json(recorder.after, settings.TRACE_BODY_LIMIT),
@@ -118,22 +171,36 @@ def _save(
             trace=trace,
             seq=seq,
             method=span.method,
-            path=span.path[:300],
-            query=span.query[:1000],
+            path=storable_text(span.path)[:300],
+            query=storable_text(span.query)[:1000],
             status=span.status,
             attempt=span.attempt,
             duration_ms=round(span.duration_ms, 2),
             tokens_remaining=span.tokens_remaining,
             retry_reason=span.retry_reason[:40],
-            request_body=span.request_body,
-            response_body=span.response_body,
-            error=span.error[:300],
+            request_body=storable_text(span.request_body),
+            response_body=storable_text(span.response_body),
+            error=storable_text(span.error)[:300],
             started_at=span.started_at,
         )
         for seq, span in enumerate(recorder.spans, start=1)
     )
+    return trace
+
+
+def _audit_call(
+    op: Operation,
+    actor: Actor,
+    recorder: TraceRecorder,
+    error: BaseException | None,
+    error_message: str,
+    arguments: dict[str, Any],
+    trace: Trace | None,
+) -> None:
+    # Without a trace (it could not be saved) the event is found by the request id every row carries.
+    trace_ref = {"trace": str(trace.id)} if trace is not None else {}
     if isinstance(error, Forbidden):
-        audit_refusal(op, actor, trace=str(trace.id))
+        audit_refusal(op, actor, **trace_ref)
     elif not op.read_only and op.toolset != "stores":
         # Upstream writes are audited here, once for every interface. Store operations change our
         # own database and audit themselves in their services (store.created, key.default_store, …).
@@ -146,12 +213,11 @@ def _save(
             outcome=AuditOutcome.SUCCESS if error is None else AuditOutcome.FAILURE,
             detail={
                 "operation": op.name,
-                "arguments": trace.arguments,
-                "trace": str(trace.id),
+                "arguments": trace.arguments if trace else _capped_json(arguments, RESULT_SUMMARY_LIMIT),
+                **trace_ref,
                 **({"error": error_message} if error_message else {}),
             },
         )
-    return trace
 
 
 async def save_trace(**kwargs) -> Trace:

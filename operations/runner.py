@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from kernel import context, deadlines, tracing
 from kernel.errors import InvalidInput, OperationError
+from kernel.storable import find_nul
 from kernel.types import Progress
 from operations import recording
 from operations.registry import Operation, Service, check_allowed, validation_message
@@ -46,8 +47,21 @@ def _time_budget(op: Operation):
     return deadlines.budget(settings.ORDERDESK_OPERATION_DEADLINE)
 
 
+def _refuse_nul(arguments: dict[str, Any]) -> None:
+    """No argument may hold a NUL: PostgreSQL could not record it, and no caller needs one. Refused
+    like any other bad input, before anything is sent to OrderDesk."""
+    path = find_nul(arguments)
+    if path is not None:
+        location = ".".join(str(part) for part in path) or "arguments"
+        raise InvalidInput(
+            f"Invalid arguments: {location}: must not contain the NUL character (U+0000)",
+            field=str(path[0]) if path else None,
+        )
+
+
 async def _call(op: Operation, arguments: dict[str, Any], actor: Actor, progress: Progress | None) -> Any:
     check_allowed(op, actor)
+    _refuse_nul(arguments)
     try:
         validated = op.input_model.model_validate(arguments)
     except ValidationError as exc:
@@ -98,11 +112,24 @@ async def run_operation(
             error=error,
             duration_ms=(time.perf_counter() - started) * 1000,
         )
-        if isinstance(error, asyncio.CancelledError):
-            # Shielded: a repeated cancellation must not stop the record of a cancelled call.
-            await asyncio.shield(saving)
-            raise error
-        trace = await saving
+        try:
+            if isinstance(error, asyncio.CancelledError):
+                # Shielded: a repeated cancellation must not stop the record of a cancelled call.
+                await asyncio.shield(saving)
+                raise error
+            trace = await saving
+        except recording.TraceNotRecorded:
+            # The recorder logged it under the request id and kept the audit row of a write. A caller
+            # whose call failed learns why; a call that succeeded leaves as a crash whose reference
+            # (the request id) is the one in the log.
+            if error is not None:
+                raise error from None
+            raise
+        except Exception:
+            logger.exception(
+                "operation %s could not be recorded (request %s)", op.name, context.current().request_id
+            )
+            raise
     if error is not None:
         # Any exception, a crash included, leaves with the id of its trace (the faces read it with
         # getattr); exceptions declare no such attribute, so it is set by name.

@@ -29,6 +29,7 @@ from kernel.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
+from kernel.storable import storable_text
 from kernel.types import StoreRef
 from operations.registry import operation
 from stores import checks, selectors
@@ -160,6 +161,7 @@ def _delete_locked(*, tenant: Tenant, actor: Actor, store_id: uuid.UUID) -> Stor
 def _record_test(actor: Actor, store: Store, *, ok: bool, message: str) -> datetime:
     """Record the outcome on the store (and on `store`) and in the audit log; returns when it was."""
     now = timezone.now()
+    message = storable_text(message)  # OrderDesk's words: a NUL in them could not be stored
     # A queryset update touches only the test columns, so a concurrent edit of the store is not undone.
     Store.objects.filter(pk=store.pk, tenant_id=store.tenant_id).update(
         last_test_at=now, last_test_ok=ok, last_test_message=message[:300]

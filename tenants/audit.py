@@ -10,6 +10,7 @@ from django.db import models
 
 from kernel import context
 from kernel.redaction import redact
+from kernel.storable import storable, storable_text
 from tenants.actors import Actor
 from tenants.models import AuditEvent, AuditOutcome, Tenant, User
 
@@ -69,16 +70,17 @@ def audit(
         tenant=tenant,
         actor_user=user,
         actor_key_id=actor.api_key.pk if actor and actor.api_key else None,
-        actor_label=(actor.label if actor else (user.email if user else ""))[:200],
+        actor_label=storable_text(actor.label if actor else (user.email if user else ""))[:200],
         action=str(action),
         target_type=target_type,
-        target_id=target_id,
-        target_label=target_label,
+        target_id=storable_text(target_id)[:64],
+        target_label=storable_text(target_label)[:200],
         outcome=outcome,
         ip=ctx.ip,
         request_id=ctx.request_id,
         source=ctx.source,
-        detail=redact(detail or {}),
+        # Details quote callers and OrderDesk: NUL is escaped so every database can store the event.
+        detail=storable(redact(detail or {})),
     )
 
 

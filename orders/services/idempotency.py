@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from kernel.errors import Conflict, InvalidInput, OperationError, OutcomeUnknown
 from kernel.jsonutil import canonical_hash
+from kernel.storable import storable
 from orders.models import IdempotencyRecord, IdempotencyState
 
 EXPIRY = timedelta(hours=24)
@@ -97,8 +98,9 @@ def _claim(*, tenant_id, store_id, operation: str, key: str, digest: str) -> Cla
 
 
 def _finish(record_id: uuid.UUID, state: str, result: Any = None) -> None:
+    # The result quotes OrderDesk, which may answer with a NUL that PostgreSQL's jsonb refuses.
     IdempotencyRecord.objects.filter(pk=record_id).update(
-        state=state, result=result, updated_at=timezone.now()
+        state=state, result=storable(result), updated_at=timezone.now()
     )
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
+from kernel.storable import find_nul
 from sandbox.engine import gate
 from sandbox.engine.errors import ApiError
 from sandbox.models import SandboxStore
@@ -92,6 +93,21 @@ def read_body(request: HttpRequest, method: str) -> Any:
         raise ApiError(400, "Invalid JSON in the request body") from None
 
 
+def refuse_nul(params: QueryDict, path_values: dict[str, str], body: Any) -> None:
+    """A NUL character anywhere in the request is bad input.
+
+    ASSUMPTION (orderdesk-api.md §5.1, bad input is a 400): OrderDesk's handling of NUL is not
+    documented. Refusing it is the safe reading: PostgreSQL cannot store it, and storing it altered
+    (escaped) would answer with data the client never sent."""
+    for where, value in (
+        ("query string", dict(params.lists())),
+        ("URL", path_values),
+        ("request body", body),
+    ):
+        if find_nul(value) is not None:
+            raise ApiError(400, f"Invalid character (NUL) in the {where}")
+
+
 def endpoint(**handlers: Handler) -> Callable[..., JsonResponse]:
     """A view serving `handlers` by method name (GET=…, POST=…, PUT=…, DELETE=…)."""
     allowed = ", ".join(sorted(handlers))
@@ -126,6 +142,7 @@ def _serve(request, method, handler, admission: gate.Admission, started: float, 
         return error_response(status, message, started, extra)
     try:
         call = Call(store=admission.store, body=read_body(request, method), params=request.GET)
+        refuse_nul(call.params, kwargs, call.body)
         reply = handler(call, **kwargs)
     except ApiError as exc:
         response = error_response(exc.status, exc.message, started, exc.headers)
