@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.test import TransactionTestCase
 
+from tests import shared_redis
 from tests.factories import MembershipFactory, TenantFactory
 
 
@@ -77,6 +78,7 @@ def _remove_sqlite_sidecars() -> None:
 
 def pytest_configure(config):
     _remove_sqlite_sidecars()
+    shared_redis.isolate_run()  # before anything touches the cache
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -3,7 +3,7 @@
 lifespan   -> the MCP app's lifespan (starts the SDK's session manager task group)
 http /mcp  -> the MCP streamable-HTTP app (mcp_bridge.server)
 http *     -> Django (pages, console, sandbox, health)
-websocket  -> Channels consumers (live trace tail), same-origin and signed-in only
+websocket  -> Channels consumers (live trace tail), from SITE_URL's exact origin and signed-in only
 """
 
 import os
@@ -16,11 +16,11 @@ django_app = get_asgi_application()  # before anything that imports models
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from mcp_bridge.server import mcp_http_app  # noqa: E402
 from orderdesk_admin.proxy_headers import ServerProxyHeadersRefused  # noqa: E402
 from orderdesk_admin.routing import websocket_urlpatterns  # noqa: E402
+from orderdesk_admin.ws_origin import SiteOriginValidator  # noqa: E402
 
 MCP_PATH = "/mcp"
 
@@ -38,7 +38,7 @@ application = ProtocolTypeRouter(
         # "Task group is not initialized": the MCP app owns the process lifespan.
         "lifespan": mcp_http_app,
         "http": http_router,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 # Served only while the server hands over the real peer address, from which the app alone derives

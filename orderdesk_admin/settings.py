@@ -220,16 +220,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, rate limits, channel layer --------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Every key this app writes to Redis starts with it: deployments (or test runs) sharing one Redis
+# database keep apart by choosing different prefixes.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "oda")
+if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", REDIS_KEY_PREFIX):
+    raise ImproperlyConfigured("REDIS_KEY_PREFIX must be 1-64 letters, digits, hyphens or underscores.")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "oda",
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}.asgi"},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "oda"}}

@@ -1,12 +1,14 @@
 """The live tail: a saved trace is pushed as a row to its tenant's sockets, and only there."""
 
 import time
+from importlib import import_module
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.test import Client
 
 from kernel import context
@@ -15,7 +17,7 @@ from operations.registry import Registry, describe
 from operations.runner import run_operation
 from orderdesk_admin.routing import websocket_urlpatterns
 from tenants.actors import Actor
-from tenants.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
+from tenants.middleware import SESSION_AUTH_AT
 from tenants.models import Membership
 from tests.helpers import sign_in
 from tests.traces.factories import TraceFactory
@@ -41,15 +43,20 @@ REGISTRY = Registry(
 )
 
 
-def fresh_session() -> dict:
-    now = int(time.time())
-    return {SESSION_AUTH_AT: now, SESSION_LAST_SEEN: now}
+@sync_to_async
+def stored_session(user, **clock) -> SessionBase:
+    """`user`'s session as a sign-in stores it (the socket re-reads it), its clocks overridable."""
+    client = sign_in(Client(), user)
+    session = import_module(settings.SESSION_ENGINE).SessionStore(client.session.session_key)
+    session.update(clock)
+    session.save()
+    return session
 
 
 async def socket_for(user, path="/ws/traces/", session=None) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
     communicator.scope["user"] = user
-    communicator.scope["session"] = fresh_session() if session is None else session
+    communicator.scope["session"] = await stored_session(user) if session is None else session
     return communicator
 
 
@@ -92,13 +99,13 @@ async def test_it_applies_the_lists_filters_to_the_tail(alice):
 async def test_it_refuses_anonymous_sockets(db):
     from django.contrib.auth.models import AnonymousUser
 
-    socket = await socket_for(AnonymousUser())
+    socket = await socket_for(AnonymousUser(), session={})
     connected, code = await socket.connect()
     assert not connected and code == 4403
 
 
 async def test_it_refuses_a_socket_of_an_expired_session(alice):
-    stale = {SESSION_AUTH_AT: int(time.time()) - 13 * 3600, SESSION_LAST_SEEN: int(time.time())}
+    stale = await stored_session(alice, **{SESSION_AUTH_AT: int(time.time()) - 13 * 3600})
     connected, _ = await (await socket_for(alice, session=stale)).connect()
     assert not connected
 
