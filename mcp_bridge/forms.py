@@ -7,20 +7,27 @@ defaults the moment it is registered.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
+import pydantic
 from django import forms
 from django.core.exceptions import ValidationError
 
 from kernel.redaction import is_secret_key
+from mcp_bridge import console_examples, console_text
 from operations.registry import Operation
 from stores.models import Store
 
 JSON_TYPES = {"object", "array"}
 _TEMPLATE_DEPTH = 3
+# Optional arguments shown above "More options": the ones nearly every run of a list sets.
+PROMOTED = frozenset({"limit"})
+STORE_HELP = "The store this runs against."
 
 
 # --- Reading the schema ---------------------------------------------------------------------------
@@ -83,10 +90,16 @@ class FieldSpec:
     description: str
     schema: dict[str, Any]
     template: Any = None
+    example: Any = None  # a realistic value that runs as it is (see console_examples)
 
     @property
     def has_default(self) -> bool:
         return self.default is not None
+
+    @property
+    def main(self) -> bool:
+        """Shown at once; the other (optional) fields are folded under "More options"."""
+        return self.required or self.kind == "store" or self.example is not None or self.name in PROMOTED
 
 
 def field_specs(schema: dict[str, Any]) -> list[FieldSpec]:
@@ -198,15 +211,19 @@ def build_field(spec: FieldSpec, stores: Iterable[Store]) -> forms.Field:
     # A required-but-nullable argument may be left empty (it is sent as null), so the browser must
     # not insist on a value.
     required = spec.required and not spec.nullable
-    common = {"required": required, "help_text": spec.description, "label": spec.name}
+    common = {
+        "required": required,
+        "help_text": console_text.for_operator(spec.description),
+        "label": spec.name,
+    }
     schema = spec.schema
     if spec.kind == "store":
-        choices = [] if required else [("", "Default store")]
-        choices += [(str(s.pk), f"{s.name} (sandbox)" if s.is_sandbox else s.name) for s in stores]
-        return forms.ChoiceField(choices=choices, **common)
+        # Always a named store: the operator sees which one a run goes to, whatever the default.
+        choices = [(str(s.pk), f"{s.name} (sandbox)" if s.is_sandbox else s.name) for s in stores]
+        return forms.ChoiceField(choices=choices, **{**common, "help_text": STORE_HELP})
     if spec.kind == "choice":
         field = _choice_field(spec, required)
-        field.help_text, field.label = spec.description, spec.name
+        field.help_text, field.label = common["help_text"], spec.name
         return field
     if spec.kind == "checkbox":
         return forms.BooleanField(**{**common, "required": False})
@@ -218,7 +235,8 @@ def build_field(spec: FieldSpec, stores: Iterable[Store]) -> forms.Field:
         return forms.FloatField(min_value=schema.get("minimum"), max_value=schema.get("maximum"), **common)
     if spec.kind == "json":
         expect = schema.get("type") if schema.get("type") in JSON_TYPES else None
-        placeholder = json.dumps(spec.template, indent=2) if spec.template not in (None, "") else ""
+        shown = spec.example if spec.example is not None else spec.template
+        placeholder = json.dumps(shown, indent=2) if shown not in (None, "", {}) else ""
         widget = forms.Textarea(attrs={"rows": 6, "placeholder": placeholder, "spellcheck": "false"})
         return JsonArgumentField(expect=expect, widget=widget, **common)
     widget = _text_widget(spec)
@@ -243,20 +261,107 @@ def _store_value(value: Any, stores: list[Store]) -> Any:
     return value
 
 
+def preselected_store(stores: list[Store], default_store_id: UUID | None = None) -> str | None:
+    """The store a form starts on: the actor's default; else the only store; else the sandbox (when
+    there is exactly one), so a first try writes to demo data and never to a real shop; else the first."""
+    by_pk = {store.pk: store for store in stores}
+    sandboxes = [store for store in stores if store.is_sandbox]
+    chosen = by_pk.get(default_store_id) if default_store_id else None
+    chosen = chosen or (sandboxes[0] if len(sandboxes) == 1 else None) or (stores[0] if stores else None)
+    return str(chosen.pk) if chosen else None
+
+
+def _with_example(spec: FieldSpec, operation: str) -> FieldSpec:
+    found = console_examples.example_for(operation, spec.name)
+    if found is None:
+        return spec
+    example, fields_note = found
+    return dataclasses.replace(spec, example=example, description=f"{spec.description} {fields_note}".strip())
+
+
+def _place(spec: FieldSpec) -> int:
+    """The store first (where it runs), then what must be given, then the rest of the main fields."""
+    return 0 if spec.kind == "store" else 1 if spec.required else 2 if spec.main else 3
+
+
 class OperationForm(forms.Form):
     """The console form of one operation. `arguments()` turns it into the operation's arguments."""
 
-    def __init__(self, op: Operation, *, stores: Iterable[Store] = (), initial: dict | None = None, **kwargs):
+    def __init__(
+        self,
+        op: Operation,
+        *,
+        stores: Iterable[Store] = (),
+        initial: dict | None = None,
+        default_store_id: UUID | None = None,
+        **kwargs,
+    ):
         self.op = op
-        self.specs = {spec.name: spec for spec in field_specs(op.input_schema())}
+        specs = [_with_example(spec, op.name) for spec in field_specs(op.input_schema())]
+        self.specs = {spec.name: spec for spec in sorted(specs, key=_place)}
         stores = list(stores) if "store" in self.specs else []
         defaults = {name: spec.default for name, spec in self.specs.items() if spec.has_default}
         initial = {**defaults, **(initial or {})}
-        if "store" in initial:
-            initial["store"] = _store_value(initial["store"], stores)
+        if "store" in self.specs:
+            initial["store"] = _store_value(initial.get("store"), stores) or preselected_store(
+                stores, default_store_id
+            )
         super().__init__(initial=initial, **kwargs)
         for name, spec in self.specs.items():
             self.fields[name] = build_field(spec, stores)
+            # The error list sits next to the input, empty until there is an error: assistive
+            # technology reads it with the field (Django only links it when the form has errors).
+            described = [f"id_{name}_helptext"] if self.fields[name].help_text else []
+            self.fields[name].widget.attrs["aria-describedby"] = " ".join(
+                [*described, f"console-errors-{name}"]
+            )
+
+    def clean(self) -> dict[str, Any]:
+        """Check the arguments against the operation's own model, so its errors (a pattern, a bound)
+        are shown on their fields in plain words before anything runs."""
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.op.input_model.model_validate(self.arguments())
+        except pydantic.ValidationError as exc:
+            schemas = {name: spec.schema for name, spec in self.specs.items()}
+            for name, messages in console_text.field_errors(exc, schemas).items():
+                self.add_error(name if name in self.fields else None, messages)
+        return cleaned
+
+    @property
+    def has_example(self) -> bool:
+        return any(spec.example is not None for spec in self.specs.values())
+
+    def focus_first(self) -> None:
+        """Put the cursor in the first argument to fill in (a required one, else the first)."""
+        names = [name for name, spec in self.specs.items() if spec.required] or list(self.specs)
+        if names:
+            self.fields[names[0]].widget.attrs["autofocus"] = True
+
+    @property
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name, spec in self.specs.items() if spec.main]
+
+    @property
+    def more_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name, spec in self.specs.items() if not spec.main]
+
+    @property
+    def more_open(self) -> bool:
+        """Unfold "More options" when one of them has an error or a value other than its default."""
+        for field in self.more_fields:
+            value = field.value()
+            default = self.specs[field.name].default
+            if field.errors or value not in (
+                None,
+                "",
+                default,
+                str(default) if default is not None else None,
+            ):
+                return True
+        return False
 
     def arguments(self) -> dict[str, Any]:
         """The cleaned values, leaving out optional fields left empty (the operation's default applies)."""

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from kernel.htmx import template_for
 from kernel.methods import post_only
-from mcp_bridge import console_runs, selectors
+from mcp_bridge import console_confirm, console_examples, console_runs, console_text, selectors
 from mcp_bridge.console_runs import RunOutcome
 from mcp_bridge.forms import OperationForm
 from operations.registry import Operation
@@ -24,13 +24,17 @@ PAGE = "mcp_bridge/console.html"
 
 def _form(request: AppRequest, op: Operation, **kwargs: Any) -> OperationForm:
     stores = stores_visible(tenant=request.tenant, actor=request.actor)
-    return OperationForm(op, stores=stores, **kwargs)
+    return OperationForm(op, stores=stores, default_store_id=request.actor.default_store_id, **kwargs)
 
 
 def _context(request: AppRequest, op: Operation | None = None, form=None, **extra: Any) -> dict[str, Any]:
+    if form is not None and extra.get("outcome") is not None:
+        console_confirm.attach_errors(form, extra["outcome"])
+    description = console_text.markdown(console_text.for_operator(op.description)) if op else ""
     return {
         "groups": console_runs.console_groups(request.actor),
         "op": op,
+        "description": description,
         "allowed": op is not None and request.actor.has(op.permission),
         "form": form,
         "field_names": list(form.fields) if form is not None else [],
@@ -59,9 +63,28 @@ def console(request: AppRequest) -> HttpResponse:
 def console_operation(request: AppRequest, name: str) -> HttpResponse:
     op = console_runs.operation_for(request.actor, name)
     replayed = _replayed(request, op)
-    form = _form(request, op, initial=replayed)
-    context = _context(request, op, form, replayed_from=request.GET.get("trace") if replayed else None)
-    return render(request, template_for(request, PAGE, "console-form"), context)
+    example = console_examples.initial_for(op.name) if request.GET.get("example") else None
+    form = _form(request, op, initial=replayed or example)
+    form.focus_first()
+    replayed_from = request.GET.get("trace") if replayed else None
+    template = template_for(request, PAGE, "console-form")
+    context = _context(request, op, form, replayed_from=replayed_from, nav_oob=template != PAGE)
+    return render(request, template, context)
+
+
+def _confirmation(request: AppRequest, op: Operation, form: OperationForm) -> HttpResponse | None:
+    """A destructive run asks first, in the page (a server round trip, so it works without
+    JavaScript): the post without `confirmed=1` shows what will be changed and where; Cancel goes back
+    to the filled-in form. None: go ahead and run."""
+    if not op.destructive or request.POST.get("confirmed") == "1":
+        return None
+    confirm = None if request.POST.get("cancel") else console_confirm.subject(op, form)
+    response = render(
+        request, template_for(request, PAGE, "console-form"), _context(request, op, form, confirm=confirm)
+    )
+    if request.htmx:  # the form posts into the result area; the question replaces the form itself
+        response["HX-Retarget"], response["HX-Reswap"] = "#console-form", "outerHTML"
+    return response
 
 
 @post_only("mcp_bridge:console-operation", "name")
@@ -73,6 +96,8 @@ def console_run(request: AppRequest, name: str) -> HttpResponse:
     if not form.is_valid():
         outcome = RunOutcome(operation=op.name, ok=False, field_errors=dict(form.errors))
         return _result(request, op, form, outcome)
+    if (confirmation := _confirmation(request, op, form)) is not None:
+        return confirmation
     token = request.POST.get("submission_token")
     arguments, repeated = console_runs.claim_submission(op, form.arguments(), token, actor=request.actor)
     if repeated is not None:

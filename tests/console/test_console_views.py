@@ -41,7 +41,7 @@ def test_it_shows_the_form_of_an_operation(client, alice, acme_store):
     assert response.status_code == 200
     body = response.content.decode()
     assert 'name="title"' in body and "A title to echo back." in body and "(required)" in body
-    assert f'<option value="{acme_store.pk}">Acme Main</option>' in body
+    assert f'<option value="{acme_store.pk}" selected>Acme Main</option>' in body
     assert f'hx-post="{run_url("orders_echo")}"' in body and f'action="{run_url("orders_echo")}"' in body
     assert "<html" in body
 
@@ -91,7 +91,8 @@ def test_it_shows_invalid_input_next_to_the_field_it_names(client, alice):
     response = sign_in(client, alice).post(run_url("orders_fail"), {"mode": "invalid", "title": "Taken"})
     body = response.content.decode()
     errors = body.split('id="console-errors-title"')[1].split("</ul>")[0]
-    assert "this title is already taken" in errors
+    # In plain words next to the field: without the field's name in front of the message.
+    assert "<li>This title is already taken.</li>" in errors
     assert Trace.objects.get().error_code == "invalid_input"
 
 
@@ -101,8 +102,8 @@ def test_it_shows_invalid_input_next_to_the_field_for_htmx_too(client, alice):
         run_url("orders_fail"), {"mode": "invalid", "title": "Taken"}, headers={"HX-Request": "true"}
     )
     body = response.content.decode()
-    errors = body.split('id="console-errors-title" hx-swap-oob="true">')[1].split("</ul>")[0]
-    assert "this title is already taken" in errors
+    errors = body.split('id="console-errors-title" hx-swap-oob="true"')[1].split("</ul>")[0]
+    assert "<li>This title is already taken.</li>" in errors
 
 
 def test_it_shows_form_errors_without_running(client, alice):

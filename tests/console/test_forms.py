@@ -91,8 +91,8 @@ def test_it_offers_the_visible_stores_for_the_store_field(echo, acme, globex):
     mine = StoreFactory(tenant=acme, name="Main")
     sandbox = StoreFactory(tenant=acme, name="Play", is_sandbox=True)
     form = OperationForm(echo, stores=[mine, sandbox])
+    # Always a named store, never a blank "default": the operator sees where a run goes.
     assert form.fields["store"].choices == [
-        ("", "Default store"),
         (str(mine.pk), "Main"),
         (str(sandbox.pk), "Play (sandbox)"),
     ]

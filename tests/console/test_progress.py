@@ -73,13 +73,13 @@ async def test_it_keeps_a_run_private_to_its_user_and_tenant(alice, bob, charlie
 
 async def test_it_reports_bad_arguments_at_once_instead_of_starting(alice):
     client = await signed_in_client(alice)
-    # The form does not check patterns; the operation's own validation runs before anything starts.
+    # The operation's own validation (a pattern) runs with the form's, before anything starts.
     url = reverse("mcp_bridge:console-run", args=["orders_slow_batch"])
     response = await client.post(url, {"items": "2", "label": "NOT LOWER"}, headers=HTMX)
     body = response.content.decode()
     assert "hx-trigger" not in body
-    errors = body.split('id="console-errors-label" hx-swap-oob="true">')[1].split("</ul>")[0]
-    assert "String should match pattern" in errors
+    errors = body.split('id="console-errors-label" hx-swap-oob="true"')[1].split("</ul>")[0]
+    assert "lowercase letters" in errors and "pattern" not in errors
     assert not console_runs._background_tasks
     assert not await Trace.objects.aexists()
 

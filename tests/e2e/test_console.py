@@ -66,6 +66,7 @@ def test_it_runs_operations_in_the_console_and_links_their_traces(page, server):
     page.get_by_role("link", name="Open in console").click()
     expect(page.get_by_role("heading", name="orders_list", level=2)).to_be_visible()
     expect(page.get_by_label("limit", exact=True)).to_have_value("2")  # filled in from the trace
+    page.get_by_text("More options").click()  # the filters are folded: the Run button stays in view
     page.get_by_label("search_start_date", exact=True).fill("last tuesday")
     run(page, "orders_list")
     expect(page.locator("#console-errors-search_start_date")).not_to_be_empty()

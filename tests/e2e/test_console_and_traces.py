@@ -12,16 +12,19 @@ from tests.e2e.helpers import signed_in_owner
 
 pytestmark = pytest.mark.e2e
 
+SANDBOX = "Sandbox"
 WATCH_SOCKET = """() => {
   window.liveTailOpen = false;
   document.body.addEventListener("htmx:wsOpen", () => { window.liveTailOpen = true; });
 }"""
 
 
-def run(page, name: str) -> None:
-    # Destructive operations (updates overwrite) ask for confirmation first: the operator confirms.
-    page.once("dialog", lambda dialog: dialog.accept())
+def run(page, name: str, *, confirm: bool = False) -> None:
     page.get_by_role("button", name=f"Run {name}").click()
+    if confirm:  # destructive operations (updates overwrite) ask in the page first: the operator confirms
+        question = page.get_by_role("alertdialog")
+        expect(question).to_contain_text(f"in the store {SANDBOX}")
+        question.get_by_role("button", name="Yes, overwrite").click()
 
 
 def test_it_runs_operations_and_tails_their_traces_live(context, server):
@@ -62,7 +65,7 @@ def test_it_runs_operations_and_tails_their_traces_live(context, server):
     updates = [{"product_id": product["id"], "changes": {"stock": product["stock"] + 5}}]
     page.get_by_label("updates").fill(json.dumps(updates))
     with page.expect_response(lambda response: "/console/runs/" in response.url):
-        run(page, "products_update_batch")
+        run(page, "products_update_batch", confirm=True)
     expect(page.locator("#console-result pre")).to_contain_text('"updated"')
     expect(tail.locator("#trace-rows > tr").first).to_contain_text("products_update_batch")
 
