@@ -26,6 +26,8 @@ from pydantic import ValidationError
 
 from kernel import context
 from kernel.errors import Forbidden, InvalidInput, NotFound, OperationError
+from kernel.redaction import redact
+from mcp_bridge.console_history import AUTOMATIC_KEY_PREFIX, without_automatic_key
 from operations.models import Trace
 from operations.recording import audit_refusal, to_jsonable
 from operations.registry import REGISTRY, TOOLSETS, Operation, Registry, check_allowed, validation_message
@@ -111,6 +113,8 @@ class RunOutcome:
     duration_ms: float | None = None
     upstream_calls: int | None = None
     field_errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    # The arguments the run was made with, redacted like a trace's (for "copy as" and "next page").
+    arguments: dict[str, Any] | None = None
 
     @classmethod
     def invalid(cls, op: Operation, exc: OperationError, request_id: str = "") -> RunOutcome:
@@ -155,6 +159,7 @@ async def execute(
             text, truncated = pretty_result(invocation.result)
             outcome = RunOutcome(operation=op.name, ok=True, result_json=text, result_truncated=truncated)
             outcome.request_id, trace_id = ctx.request_id, invocation.trace_id
+    outcome.arguments = redact(without_automatic_key(to_jsonable(arguments)))
     if trace_id is not None:
         outcome.trace_id = str(trace_id)
         outcome.duration_ms, outcome.upstream_calls = await sync_to_async(_trace_figures)(trace_id)
@@ -207,7 +212,7 @@ def claim_submission(
         return arguments, None
     if "idempotency_key" in op.input_model.model_fields:
         if not arguments.get("idempotency_key"):
-            arguments = {**arguments, "idempotency_key": f"console:{token}"}
+            arguments = {**arguments, "idempotency_key": f"{AUTOMATIC_KEY_PREFIX}{token}"}
         return arguments, None
     if cache.add(f"console:submission:{actor.tenant.pk}:{token}", 1, SUBMISSION_TTL):
         return arguments, None

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from api_keys.models import ApiKey
 from kernel.errors import NotFound
+from mcp_bridge.console_history import without_automatic_key
 from mcp_bridge.filters import TraceFilterSet
 from operations.models import Span, Trace, TraceOutcome
 from stores.models import Store
@@ -135,11 +136,12 @@ def trace_spans(trace: Trace) -> list[Span]:
 def replay_arguments(
     *, tenant: Tenant, trace_id: Any, operation: str, actor: Actor | None = None
 ) -> dict[str, Any]:
-    """A trace's (redacted) arguments to pre-fill the console; they must belong to `operation`."""
+    """A trace's (redacted) arguments to pre-fill the console; they must belong to `operation`. The
+    idempotency key the console made up for that run is left out: running again is a new call."""
     trace = trace_get(tenant=tenant, trace_id=trace_id, actor=actor)
     if trace.operation != operation or not isinstance(trace.arguments, dict):
         raise NotFound("That trace is not a call of this operation.")
-    return dict(trace.arguments)
+    return without_automatic_key(dict(trace.arguments))
 
 
 # --- The before/after diff -------------------------------------------------------------------------

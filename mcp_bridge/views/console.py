@@ -11,7 +11,14 @@ from django.views.decorators.http import require_GET
 
 from kernel.htmx import template_for
 from kernel.methods import post_only
-from mcp_bridge import console_confirm, console_examples, console_runs, console_text, selectors
+from mcp_bridge import (
+    console_confirm,
+    console_examples,
+    console_output,
+    console_runs,
+    console_text,
+    selectors,
+)
 from mcp_bridge.console_runs import RunOutcome
 from mcp_bridge.forms import OperationForm
 from operations.registry import Operation
@@ -114,6 +121,10 @@ def console_run(request: AppRequest, name: str) -> HttpResponse:
 
 def _result(request: AppRequest, op: Operation, form: OperationForm, outcome: RunOutcome) -> HttpResponse:
     context = _context(request, op, form, outcome=outcome, oob=bool(request.htmx))
+    # The readable view, "copy as" and the next page's form (built like this operation's own form).
+    context.update(
+        console_output.result_context(op, outcome, lambda initial: _form(request, op, initial=initial))
+    )
     return render(request, template_for(request, PAGE, "console-result"), context)
 
 
