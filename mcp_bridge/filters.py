@@ -7,33 +7,38 @@ form and ignored by the query.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from kernel import dates
 from operations.models import Trace, TraceOutcome, TraceSource
 
 # What a live tail narrows pushed rows by (the keys of selectors.trace_row_meta). The dates are left
 # out: every trace a tail receives was recorded just now.
-LIVE_FILTERS = ("operation", "outcome", "source", "store", "actor")
-
-
-def _day_start(day: date, *, days_later: int = 0) -> datetime | None:
-    """Midnight `days_later` days after `day` in the current time zone, as the UTC moment the database
-    compares with; None at the calendar's edges (0001-01-01, 9999-12-31), where that moment does not
-    exist: a date out there is no bound on that side."""
-    try:
-        local = datetime.combine(day + timedelta(days=days_later), dtime.min)
-        return local.replace(tzinfo=timezone.get_current_timezone()).astimezone(UTC)
-    except OverflowError:
-        return None
+LIVE_FILTERS = (
+    "operation",
+    "outcome",
+    "source",
+    "store",
+    "actor",
+    "request_id",
+    "order_id",
+    "error_code",
+    "q",
+)
+# Free text is matched against error messages of this many recent days unless a From date is given:
+# a substring cannot use an ordinary index, so the scan is bounded by the (tenant, started_at) index.
+TEXT_SEARCH_DAYS = 7
+# Error codes are short snake_case words (not_found, upstream_rejected, crash, …).
+_ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 
 class TraceFilterForm(forms.Form):
@@ -61,6 +66,18 @@ class TraceFilterSet(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         label="To", method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
     )
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_q",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "request id, order id, error code or text"}
+        ),
+        help_text=f"Text is looked for in error messages of the last {TEXT_SEARCH_DAYS} days, "
+        "or from the From date.",
+    )
+    request_id = django_filters.CharFilter(label="Request id", max_length=64)
+    order_id = django_filters.CharFilter(label="Order id", max_length=64)
+    error_code = django_filters.CharFilter(label="Error code", max_length=32)
     # Not a narrowing: it opens the live tail, which then applies LIVE_FILTERS to new traces.
     live = django_filters.BooleanFilter(label="Live", method="filter_live", widget=forms.CheckboxInput)
 
@@ -90,16 +107,31 @@ class TraceFilterSet(django_filters.FilterSet):
         return queryset.filter(actor_key_id=ident)
 
     def filter_from(self, queryset: QuerySet[Trace], name: str, value: date) -> QuerySet[Trace]:
-        start = _day_start(value)
-        if start is None:  # nothing starts after the last day, and everything after the first
-            return queryset.none() if value.year == date.max.year else queryset
-        return queryset.filter(started_at__gte=start)
+        bound = dates.on_or_after("started_at", value)
+        return queryset.none() if bound is None else queryset.filter(**bound)
 
     def filter_to(self, queryset: QuerySet[Trace], name: str, value: date) -> QuerySet[Trace]:
-        end = _day_start(value, days_later=1)
-        if end is None:
-            return queryset if value.year == date.max.year else queryset.none()
-        return queryset.filter(started_at__lt=end)
+        bound = dates.on_or_before("started_at", value)
+        return queryset.none() if bound is None else queryset.filter(**bound)
+
+    def filter_q(self, queryset: QuerySet[Trace], name: str, value: str) -> QuerySet[Trace]:
+        """The one search box: an error code, else a request or order id, else text in error messages.
+
+        Each exact kind is an index lookup; the first that finds anything wins (one EXISTS each), so a
+        search never ORs an index lookup with a substring scan, which no index serves.
+        """
+        value = value.strip()
+        if not value:
+            return queryset
+        exact = [queryset.filter(Q(request_id=value) | Q(order_id=value))]
+        if _ERROR_CODE.match(value):
+            exact.insert(0, queryset.filter(error_code=value))
+        for narrowed in exact:
+            if narrowed.exists():
+                return narrowed
+        if not self.valid_values().get("date_from"):
+            queryset = queryset.filter(started_at__gte=timezone.now() - timedelta(days=TEXT_SEARCH_DAYS))
+        return queryset.filter(error_message__icontains=value)
 
     def filter_live(self, queryset: QuerySet[Trace], name: str, value: bool) -> QuerySet[Trace]:
         return queryset
@@ -114,6 +146,11 @@ class TraceFilterSet(django_filters.FilterSet):
     @property
     def is_live(self) -> bool:
         return bool(self.valid_values().get("live"))
+
+    def export_query(self) -> str:
+        """The query string of an export of what the list shows: its valid filters, without the tail."""
+        valid = self.valid_values()
+        return urlencode({name: value for name, value in valid.items() if value and name != "live"})
 
     def live_query(self) -> str:
         """The query string of the live tail's socket: the valid LIVE_FILTERS that are set."""

@@ -13,11 +13,14 @@ from statistics import quantiles
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from api_keys.models import ApiKey
 from kernel.errors import NotFound
+from mcp_bridge import aggregates
 from mcp_bridge.console_history import without_automatic_key
 from mcp_bridge.filters import TraceFilterSet
 from operations.models import Span, Trace, TraceOutcome
@@ -28,6 +31,11 @@ from tenants.middleware import session_is_live, session_membership
 from tenants.models import Membership, Tenant, User
 
 TRACES_PER_PAGE = 50
+# The list counts its matches up to this many: counting a million rows costs more than the page itself,
+# and "10,000+" tells the operator to narrow the filters just as well as the exact figure would.
+TRACE_COUNT_CAP = 10_000
+# An export holds at most this many rows (newest first); a capped file says so in its last line.
+TRACE_EXPORT_CAP = 100_000
 RECENT_TRACES = 10
 CHART_HOURS = 24
 # The dashboard reads at most this many traces of the last 24 hours; beyond it the charts show the
@@ -47,6 +55,24 @@ _LIST_FIELDS = (
     "duration_ms",
     "upstream_calls",
     "started_at",
+)
+# What an export writes per trace: the list's columns and what a search matches on. The arguments
+# are stored redacted; results and business snapshots stay out (large, and on the detail page).
+TRACE_EXPORT_FIELDS = (
+    "id",
+    "started_at",
+    "operation",
+    "outcome",
+    "error_code",
+    "error_message",
+    "source",
+    "store_name",
+    "actor_label",
+    "request_id",
+    "order_id",
+    "duration_ms",
+    "upstream_calls",
+    "arguments",
 )
 
 
@@ -78,15 +104,34 @@ def trace_list(*, tenant: Tenant, filters: Mapping[str, Any] | None = None) -> Q
     return trace_filters(tenant=tenant, data=filters).qs if filters else _tenant_traces(tenant)
 
 
+class CappedPaginator(Paginator):
+    """Counts at most `cap` + 1 rows (a LIMITed subquery), so the first page of a million traces
+    costs what a page of a thousand does; `capped` says the count is a floor."""
+
+    cap = TRACE_COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
 def trace_page(*, filters: TraceFilterSet, page: Any = 1) -> Page:
-    return Paginator(filters.qs, TRACES_PER_PAGE).get_page(page)
+    return CappedPaginator(filters.qs, TRACES_PER_PAGE).get_page(page)
+
+
+def trace_export_rows(*, filters: TraceFilterSet, cap: int) -> Iterable[dict[str, Any]]:
+    """The filtered traces as plain rows, newest first, `cap` + 1 at most (one more tells the export
+    it was cut), streamed in chunks."""
+    return filters.qs.values(*TRACE_EXPORT_FIELDS)[: cap + 1].iterator(chunk_size=2000)
 
 
 def trace_filter_choices(*, tenant: Tenant, operation_names: Iterable[str] = ()) -> dict[str, list]:
     """Choices for the filters: operations, the tenant's stores, its members and its keys."""
-    seen_operations = (
-        Trace.objects.filter(tenant=tenant).values_list("operation", flat=True).order_by().distinct()[:200]
-    )
+    seen_operations = _seen_operations(tenant)
     stores = Store.objects.filter(tenant=tenant).order_by("name").values_list("id", "name")
     users = User.objects.filter(memberships__tenant=tenant).order_by("email").values_list("id", "email")
     keys = ApiKey.objects.filter(tenant=tenant).order_by("name").values_list("id", "name", "prefix")
@@ -96,6 +141,29 @@ def trace_filter_choices(*, tenant: Tenant, operation_names: Iterable[str] = ())
         "actors": [(f"user:{pk}", email) for pk, email in users]
         + [(f"key:{pk}", f"key {name} ({prefix})") for pk, name, prefix in keys],
     }
+
+
+# The tenant's distinct operation names by a skip scan of the (tenant, operation, started_at) index: one
+# index probe per name (a dozen), where SELECT DISTINCT reads an index entry per trace (a million).
+_SEEN_OPERATIONS_SQL = """
+WITH RECURSIVE seen(operation) AS (
+    SELECT (SELECT operation FROM mcp_bridge_trace WHERE tenant_id = %s ORDER BY operation LIMIT 1)
+    UNION ALL
+    SELECT (
+        SELECT t.operation FROM mcp_bridge_trace t
+        WHERE t.tenant_id = %s AND t.operation > seen.operation ORDER BY t.operation LIMIT 1
+    )
+    FROM seen WHERE seen.operation IS NOT NULL
+)
+SELECT operation FROM seen WHERE operation IS NOT NULL LIMIT 200
+"""
+
+
+def _seen_operations(tenant: Tenant) -> list[str]:
+    tenant_id = Trace._meta.get_field("tenant").get_db_prep_value(tenant.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_SEEN_OPERATIONS_SQL, [tenant_id, tenant_id])
+        return [operation for (operation,) in cursor.fetchall()]
 
 
 def trace_row_meta(trace: Trace) -> dict[str, str]:
@@ -108,11 +176,27 @@ def trace_row_meta(trace: Trace) -> dict[str, str]:
         "source": trace.source,
         "store": str(trace.store_id) if trace.store_id else "",
         "actor": actor,
+        "request_id": trace.request_id,
+        "order_id": trace.order_id,
+        "error_code": trace.error_code,
+        "error_message": trace.error_message,
     }
 
 
 def matches_live_filters(filters: Mapping[str, str], meta: Mapping[str, str]) -> bool:
-    return all(not wanted or meta.get(name) == wanted for name, wanted in filters.items())
+    """Whether a new trace belongs in a tail opened with `filters`: the list's own rules, so a tail
+    never shows a row the same filters would not list (free text within the message, any case)."""
+    for name, wanted in filters.items():
+        if not wanted:
+            continue
+        if name == "q":
+            term = wanted.strip()
+            exact = term in (meta.get("request_id"), meta.get("order_id"), meta.get("error_code"))
+            if not exact and term.casefold() not in str(meta.get("error_message", "")).casefold():
+                return False
+        elif meta.get(name) != wanted:
+            return False
+    return True
 
 
 # --- One trace -------------------------------------------------------------------------------------------
@@ -238,11 +322,12 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
 
 
 @dataclass
-class HourStats:
-    start: datetime
+class _Stats:
     ok: int = 0
     errors: int = 0  # anticipated errors and crashes
     durations: list[float] = field(default_factory=list, repr=False)
+    # (p50, p95) when the database computed them (mcp_bridge.aggregates); else from `durations`.
+    computed: tuple[float | None, float | None] | None = field(default=None, repr=False)
 
     @property
     def total(self) -> int:
@@ -250,35 +335,29 @@ class HourStats:
 
     @property
     def p50(self) -> float | None:
-        return percentile(self.durations, 0.50)
+        return self.computed[0] if self.computed else percentile(self.durations, 0.50)
 
     @property
     def p95(self) -> float | None:
-        return percentile(self.durations, 0.95)
+        return self.computed[1] if self.computed else percentile(self.durations, 0.95)
+
+    def take(self, row: Mapping[str, Any]) -> None:
+        self.ok, self.errors = row["ok"], row["total"] - row["ok"]
+        self.computed = (row["p50"], row["p95"])
 
 
 @dataclass
-class OperationStats:
-    name: str
-    ok: int = 0
-    errors: int = 0
-    durations: list[float] = field(default_factory=list, repr=False)
+class HourStats(_Stats):
+    start: datetime = field(default_factory=timezone.now)
 
-    @property
-    def total(self) -> int:
-        return self.ok + self.errors
+
+@dataclass
+class OperationStats(_Stats):
+    name: str = ""
 
     @property
     def error_percent(self) -> float:
         return 100.0 * self.errors / self.total if self.total else 0.0
-
-    @property
-    def p50(self) -> float | None:
-        return percentile(self.durations, 0.50)
-
-    @property
-    def p95(self) -> float | None:
-        return percentile(self.durations, 0.95)
 
 
 @dataclass(frozen=True)
@@ -293,6 +372,8 @@ def recent_activity(*, tenant: Tenant, now: datetime | None = None, hours: int =
     now = now or timezone.now()
     current = now.replace(minute=0, second=0, microsecond=0)
     buckets = [HourStats(start=current - timedelta(hours=hours - 1 - i)) for i in range(hours)]
+    if aggregates.in_database():
+        return _activity_in_database(tenant=tenant, buckets=buckets, now=now)
     per_operation: dict[str, OperationStats] = {}
     rows = (
         Trace.objects.filter(tenant=tenant, started_at__gte=buckets[0].start, started_at__lte=now)
@@ -302,7 +383,7 @@ def recent_activity(*, tenant: Tenant, now: datetime | None = None, hours: int =
     for started_at, outcome, duration_ms, operation in rows:
         index = int((started_at - buckets[0].start).total_seconds() // 3600)
         if 0 <= index < hours:
-            op = per_operation.setdefault(operation, OperationStats(operation))
+            op = per_operation.setdefault(operation, OperationStats(name=operation))
             for stats in (buckets[index], op):
                 if outcome == TraceOutcome.OK:
                     stats.ok += 1
@@ -310,6 +391,21 @@ def recent_activity(*, tenant: Tenant, now: datetime | None = None, hours: int =
                     stats.errors += 1
                 stats.durations.append(duration_ms)
     operations = sorted(per_operation.values(), key=lambda op: (-op.total, op.name))
+    return Activity(hours=buckets, operations=operations)
+
+
+def _activity_in_database(*, tenant: Tenant, buckets: list[HourStats], now: datetime) -> Activity:
+    """recent_activity's figures from the database's GROUP BY: two small results, every row counted."""
+    hour_rows, operation_rows = aggregates.activity_rows(tenant_id=tenant.pk, start=buckets[0].start, end=now)
+    by_start = {bucket.start: bucket for bucket in buckets}
+    for row in hour_rows:
+        if row["hour"] in by_start:
+            by_start[row["hour"]].take(row)
+    operations = []
+    for row in operation_rows:
+        operations.append(OperationStats(name=row["operation"]))
+        operations[-1].take(row)
+    operations.sort(key=lambda op: (-op.total, op.name))
     return Activity(hours=buckets, operations=operations)
 
 

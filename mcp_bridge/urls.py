@@ -10,5 +10,6 @@ urlpatterns = [
     path("console/<slug:name>/", console.console_operation, name="console-operation"),
     path("console/<slug:name>/run/", console.console_run, name="console-run"),
     path("traces/", traces.trace_list, name="trace-list"),
+    path("traces/export/", traces.trace_export, name="trace-export"),
     path("traces/<uuid:trace_id>/", traces.trace_detail, name="trace-detail"),
 ]

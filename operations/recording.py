@@ -67,6 +67,16 @@ CANCELLED_MESSAGE = (
 )
 
 
+def order_reference(arguments: Any, result: Any) -> str:
+    """The OrderDesk order a call was about, for searching traces by order: its `order_id` argument,
+    else the `order_id` or (for an order operation's result, such as a create's) the `id` it returned."""
+    for source, key in ((arguments, "order_id"), (result, "order_id"), (result, "id")):
+        value = source.get(key) if isinstance(source, dict) else None
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+            return storable_text(str(value))[:64]
+    return ""
+
+
 def _outcome(error: BaseException | None) -> tuple[str, str, str]:
     if error is None:
         return TraceOutcome.OK, "", ""
@@ -165,6 +175,7 @@ def _create_trace(
         duration_ms=round(duration_ms, 2),
         upstream_calls=len(recorder.spans),
         request_id=context.current().request_id,
+        order_id=order_reference(arguments, to_jsonable(result) if op.name.startswith("orders_") else None),
     )
     Span.objects.bulk_create(
         Span(

@@ -40,6 +40,8 @@ class Action(StrEnum):
     SANDBOX_SEEDED = "sandbox.seeded"
     SANDBOX_FAULTS = "sandbox.faults"
     SANDBOX_KEY_SHOWN = "sandbox.key_shown"
+    TRACES_EXPORTED = "traces.exported"  # detail: format, filters, rows
+    AUDIT_EXPORTED = "audit.exported"
     OPERATION = "operation"  # a write through the registry: detail names it
     ACCESS_DENIED = "access.denied"
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("team/invitations/<uuid:invitation_id>/resend/", views.invitation_resend, name="invitation-resend"),
     path("switch-team/", views.switch_tenant, name="switch-tenant"),
     path("audit/", views.audit_log, name="audit"),
+    path("audit/export/", views.audit_export, name="audit-export"),
 ]

@@ -1,4 +1,4 @@
-from tenants.views.audit import audit_log
+from tenants.views.audit import audit_export, audit_log
 from tenants.views.auth import login_view, logout_view, magic_link, signup
 from tenants.views.team import (
     invitation_resend,
@@ -11,6 +11,7 @@ from tenants.views.team import (
 )
 
 __all__ = [
+    "audit_export",
     "audit_log",
     "invitation_resend",
     "invitation_revoke",
