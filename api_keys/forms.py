@@ -1,4 +1,4 @@
-"""The create-key form. It only shapes input; api_keys.services decides what is allowed."""
+"""The key forms (create, edit, rotate). They only shape input; api_keys.services decides what is allowed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from api_keys.models import ApiKeyScope
+from api_keys.models import ApiKey, ApiKeyScope
 from api_keys.services import CALLS_PER_MINUTE_MAX, NAME_MAX_LENGTH
 from kernel.errors import InvalidInput
 from operations.registry import TOOLSETS
@@ -112,3 +112,52 @@ class KeyCreateForm(forms.Form):
     def add_service_error(self, exc: InvalidInput) -> None:
         """Show the service's message next to the field it names (or above the form)."""
         self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+
+
+class KeyEditForm(KeyCreateForm):
+    """The create form, filled in with what an existing key may do."""
+
+    def __init__(self, *args, key: ApiKey, **kwargs):
+        kwargs.setdefault("initial", initial_for(key))
+        super().__init__(*args, **kwargs)
+        self.key = key
+
+    def clean_expires_at(self) -> dt.datetime | None:
+        day = self.cleaned_data.get("expires_at")
+        if self.key.expires_at is not None and day == self.key.expires_at.astimezone(dt.UTC).date():
+            return self.key.expires_at  # unchanged: kept to the second, even if it is today
+        return super().clean_expires_at()
+
+
+def initial_for(key: ApiKey) -> dict[str, object]:
+    return {
+        "name": key.name,
+        "scope": key.scope,
+        "stores_admin": key.stores_admin,
+        "store_access": "all" if key.all_stores else "some",
+        "store_ids": [str(pk) for pk in key.stores.values_list("pk", flat=True)],
+        "toolsets": list(key.toolsets or ()),
+        "expires_at": key.expires_at.astimezone(dt.UTC).date() if key.expires_at else None,
+        "calls_per_minute": key.calls_per_minute,
+        "output_schema": key.output_schema,
+    }
+
+
+GRACE_CHOICES = {"0": dt.timedelta(0), "1h": dt.timedelta(hours=1), "24h": dt.timedelta(hours=24)}
+
+
+class KeyRotateForm(forms.Form):
+    grace = forms.ChoiceField(
+        label="The old key stops working",
+        choices=[("0", "At once"), ("1h", "In 1 hour"), ("24h", "In 24 hours")],
+        initial="0",
+        widget=forms.RadioSelect,
+        help_text="Until then both keys work, so agents can be moved to the new one.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def grace_period(self) -> dt.timedelta:
+        return GRACE_CHOICES[self.cleaned_data["grace"]]

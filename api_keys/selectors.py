@@ -15,11 +15,13 @@ from tenants.models import Tenant
 
 
 def _with_status(keys: QuerySet[ApiKey]) -> QuerySet[ApiKey]:
-    """Annotate `status`: revoked wins over expired, which wins over active."""
+    """Annotate `status`: revoked wins over expired, which wins over rotated (replaced, but still working
+    for its grace period), which wins over active."""
     return keys.annotate(
         status=Case(
             When(revoked_at__isnull=False, then=Value("revoked")),
             When(expires_at__lte=timezone.now(), then=Value("expired")),
+            When(replaced_by__isnull=False, then=Value("rotated")),
             default=Value("active"),
             output_field=CharField(),
         )
@@ -29,7 +31,11 @@ def _with_status(keys: QuerySet[ApiKey]) -> QuerySet[ApiKey]:
 def keys_for(tenant: Tenant, actor: Actor) -> QuerySet[ApiKey]:
     """The tenant's keys, newest first, with their stores and creator loaded and `status` set."""
     require_key_manager(tenant=tenant, actor=actor)
-    keys = ApiKey.objects.filter(tenant=tenant).select_related("created_by").prefetch_related("stores")
+    keys = (
+        ApiKey.objects.filter(tenant=tenant)
+        .select_related("created_by", "replaced_by")
+        .prefetch_related("stores")
+    )
     return _with_status(keys).order_by("-created_at", "pk")
 
 

@@ -1,4 +1,5 @@
-"""Creating and revoking agent API keys. Every rule lives here, so the pages and the CLI share them.
+"""Creating, changing, rotating and revoking agent API keys. Every rule lives here, so the pages and
+the CLI share them.
 
 Only owners manage keys (Permission.MANAGE_KEYS). The raw key is returned once to the caller and
 never stored, logged or audited: the database keeps the key id, a bcrypt hash and a short prefix.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -204,6 +205,143 @@ def key_revoke(*, tenant: Tenant, actor: Actor, key_id: str) -> ApiKey:
     # authenticate() reads revoked_at on every call, so this only frees the cache entry early.
     core.forget(key.pk)
     return key
+
+
+def _key_for_change(tenant: Tenant, key_id: str) -> ApiKey:
+    """The tenant's key, locked for the change; another tenant's key is NotFound.
+
+    Revoked and rotated keys are refused: a change could otherwise bring a retired key back to life.
+    """
+    key = ApiKey.objects.select_for_update().filter(tenant=tenant, pk=str(key_id)).first()
+    if key is None:
+        raise NotFound("No such API key.", field="key_id")
+    if key.revoked_at is not None:
+        raise InvalidInput("This key is revoked and can no longer be changed; create a new one.")
+    if key.replaced_by_id is not None:
+        raise InvalidInput("This key was rotated; change the key that replaced it instead.")
+    return key
+
+
+def key_update(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    key_id: str,
+    name: str,
+    scope: str,
+    stores_admin: bool = False,
+    all_stores: bool = True,
+    store_ids: Iterable[uuid.UUID | str] = (),
+    toolsets: Iterable[str] = (),
+    expires_at: datetime | None = None,
+    calls_per_minute: int | None = None,
+    output_schema: bool = False,
+) -> ApiKey:
+    """Change what a key may do; the secret stays the same. Same invariants as `key_create`.
+
+    The change counts from the key's very next call: every call loads the key's row (api_keys.core),
+    and the verification cache only remembers that a secret matches a hash, which an edit leaves alone,
+    so no process anywhere holds the old permissions.
+    """
+    require_key_manager(tenant=tenant, actor=actor)
+    name = _clean_name(name)
+    scope = _clean_scope(scope)
+    stores = _clean_stores(tenant, all_stores, store_ids)
+    toolsets = _clean_toolsets(toolsets)
+    calls_per_minute = _clean_rate(calls_per_minute)
+    try:
+        with transaction.atomic():
+            key = _key_for_change(tenant, key_id)
+            if expires_at != key.expires_at:  # an unchanged expiry may be close, but is not new
+                expires_at = _clean_expiry(expires_at)
+            before = key_summary(key, key.stores.all()) | {"name": key.name}
+            key.name, key.scope, key.stores_admin, key.all_stores = (
+                name,
+                scope,
+                bool(stores_admin),
+                all_stores,
+            )
+            key.toolsets, key.expires_at, key.calls_per_minute = toolsets, expires_at, calls_per_minute
+            key.output_schema = bool(output_schema)
+            key.save()
+            key.stores.set(stores)
+            after = key_summary(key, stores) | {"name": key.name}
+            changes = {
+                field: [before[field], value] for field, value in after.items() if before[field] != value
+            }
+            if changes:
+                audit(
+                    Action.KEY_UPDATED, actor=actor, target=key, detail={"key_id": key.pk, "changes": changes}
+                )
+                lines = {field: f"{old} → {new}" for field, (old, new) in changes.items()}
+                transaction.on_commit(lambda: _notify_owners(tenant, actor, key, "changed", lines))
+    except NotFound:
+        note_not_found(actor=actor, model=ApiKey, pk=str(key_id), target_type="apikey")
+        raise
+    core.forget(key.pk)
+    return key
+
+
+ROTATION_GRACE_MAX = timedelta(days=7)
+
+
+def key_rotate(
+    *, tenant: Tenant, actor: Actor, key_id: str, grace: timedelta = timedelta(0)
+) -> tuple[ApiKey, str]:
+    """Replace a key's secret: a new key with the same settings, returned with its raw value (shown
+    once). The old key is revoked at once, or, with a `grace` period (at most 7 days), keeps working
+    until then so agents can be moved over; during the grace period both keys work.
+    """
+    require_key_manager(tenant=tenant, actor=actor)
+    if not timedelta(0) <= grace <= ROTATION_GRACE_MAX:
+        raise InvalidInput("The grace period can be from none to 7 days.", field="grace")
+    minted = core.mint()  # bcrypt outside the transaction, as in key_create
+    try:
+        with transaction.atomic():
+            old = _key_for_change(tenant, key_id)
+            if not old.is_active:
+                raise InvalidInput("This key has expired; create a new one instead.")
+            stores = list(old.stores.all())
+            new = ApiKey.objects.create(
+                id=minted.key_id,
+                tenant=tenant,
+                name=old.name,
+                prefix=minted.prefix,
+                secret_hash=minted.secret_hash,
+                scope=old.scope,
+                stores_admin=old.stores_admin,
+                all_stores=old.all_stores,
+                toolsets=old.toolsets,
+                default_store_id=old.default_store_id,
+                expires_at=old.expires_at,
+                calls_per_minute=old.calls_per_minute,
+                output_schema=old.output_schema,
+                created_by=actor.user,
+            )
+            new.stores.set(stores)
+            now = timezone.now()
+            old.replaced_by = new
+            if grace:
+                old.expires_at = min(filter(None, [old.expires_at, now + grace]))
+            else:
+                old.revoked_at = now
+            old.save(update_fields=["replaced_by", "expires_at", "revoked_at"])
+            retires = old.revoked_at or old.expires_at
+            detail = {
+                "key_id": old.pk,
+                "key_prefix": old.prefix,
+                # Not "new_key_…": audit details mask any field named like a key.
+                "replaced_by_id": new.pk,
+                "replaced_by_prefix": new.prefix,
+                "stops_working_at": retires.isoformat() if retires else None,
+            }
+            audit(Action.KEY_ROTATED, actor=actor, target=old, detail=detail)
+            transaction.on_commit(lambda: _notify_owners(tenant, actor, old, "rotated", detail))
+    except NotFound:
+        note_not_found(actor=actor, model=ApiKey, pk=str(key_id), target_type="apikey")
+        raise
+    core.forget(old.pk)
+    return new, minted.raw
 
 
 def _notify_owners(tenant: Tenant, actor: Actor, key: ApiKey, verb: str, summary: dict[str, object]) -> None:

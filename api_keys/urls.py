@@ -9,4 +9,6 @@ urlpatterns = [
     path("new/", views.key_create, name="create"),
     path("<str:key_id>/revoke/", views.key_revoke, name="revoke"),
     path("<str:key_id>/row/", views.key_row, name="row"),
+    path("<str:key_id>/edit/", views.key_edit, name="edit"),
+    path("<str:key_id>/rotate/", views.key_rotate, name="rotate"),
 ]

@@ -1,11 +1,12 @@
-"""/keys/: owners create, list and revoke the API keys their agents use for /mcp.
+"""/keys/: owners create, list, edit, rotate and revoke the API keys their agents use for /mcp.
 
-The raw key exists only in the response to the POST that created it: never in a URL, the session,
+The raw key exists only in the response to the POST that created (or rotated) it: never in a URL, the session,
 a flash message, a log line or the audit log, and that response is marked `Cache-Control: no-store`.
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from api_keys import selectors, services
 from api_keys.client_config import client_configs, mcp_url
-from api_keys.forms import KeyCreateForm
+from api_keys.forms import KeyCreateForm, KeyEditForm, KeyRotateForm
 from kernel.errors import InvalidInput
 from kernel.htmx import template_for
 from kernel.methods import post_only
@@ -79,3 +80,47 @@ def key_row(request: AppRequest, key_id: str) -> HttpResponse:
     if not request.htmx:
         return redirect("keys:list")
     return _page(request, "key-row", key=key)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Permission.MANAGE_KEYS)
+def key_edit(request: AppRequest, key_id: str) -> HttpResponse:
+    """The key's settings in the page's form panel; saving changes them from the key's next call."""
+    key = selectors.key_get(request.tenant, request.actor, key_id)
+    choices = selectors.store_choices(request.tenant, request.actor)
+    form = KeyEditForm(request.POST or None, key=key, store_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.key_update(
+                tenant=request.tenant, actor=request.actor, key_id=key.pk, **form.service_arguments()
+            )
+        except InvalidInput as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request, f"Key “{form.cleaned_data['name']}” saved. The change counts from its next call."
+            )
+            return redirect("keys:list")
+    return _page(request, "key-edit", form=form, editing=key)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache  # the success response carries the new raw key
+@member_required(Permission.MANAGE_KEYS)
+def key_rotate(request: AppRequest, key_id: str) -> HttpResponse:
+    """GET asks when the old secret should stop working; POST mints the new one and shows it once."""
+    key = selectors.key_get(request.tenant, request.actor, key_id)
+    form = KeyRotateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new, raw = services.key_rotate(
+                tenant=request.tenant, actor=request.actor, key_id=key.pk, grace=form.grace_period()
+            )
+        except InvalidInput as exc:
+            form.add_error(None, exc.message)
+        else:
+            old = selectors.key_get(request.tenant, request.actor, key.pk)  # now with its end
+            return _page(
+                request, "key-created", created=new, raw_key=raw, configs=client_configs(raw), rotated=old
+            )
+    return _page(request, "key-rotate", rotate_form=form, rotating=key)

@@ -29,6 +29,8 @@ class Action(StrEnum):
     STORE_BREAKER_RESET = "store.breaker_reset"
     KEY_CREATED = "key.created"
     KEY_REVOKED = "key.revoked"
+    KEY_UPDATED = "key.updated"
+    KEY_ROTATED = "key.rotated"
     KEY_DEFAULT_STORE = "key.default_store"
     KEY_AUTH_FAILED = "key.auth_failed"
     MEMBER_INVITED = "member.invited"

@@ -16,6 +16,7 @@ SUBJECTS = {
     "signup": "Finish creating your OrderDesk Admin account",
     "invite": "You are invited to {tenant} on OrderDesk Admin",
     "no_account": "Signing in to OrderDesk Admin",
+    "signup_existing": "You already have an OrderDesk Admin account",
 }
 
 
@@ -35,6 +36,12 @@ def send_login_link(*, to: str, url: str) -> None:
 
 def send_signup_link(*, to: str, url: str) -> None:
     _send("signup", to, url=url)
+
+
+def send_signup_existing(
+    *, to: str, login_url: str, create_url: str, new_team: str, teams: list[str]
+) -> None:
+    _send("signup_existing", to, url=login_url, create_url=create_url, new_team=new_team, teams=teams)
 
 
 def send_invitation(*, invitation: Invitation, url: str) -> None:

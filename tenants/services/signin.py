@@ -1,9 +1,10 @@
 """Sign-up and sign-in by e-mailed link (security.md §1.2 to 1.4).
 
 Requests never reveal whether an address has an account: every accepted request sends exactly one
-e-mail and the caller shows the same page whatever happened. A sign-up for an existing account gets a
-sign-in link; a sign-in for an unknown address gets a short "no account here" note (or, when the
-address has a pending invitation, a fresh invitation link). Nothing is created until a link is redeemed.
+e-mail and the caller shows the same page whatever happened. A sign-up for an existing account gets an
+e-mail saying so, with a sign-in link (and a link that creates the new team it asked for); a sign-in
+for an unknown address gets a short "no account here" note (or, when the address has a pending
+invitation, a fresh invitation link). Nothing is created until a link is redeemed.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class LinkPreview:
     email: str
     team: str  # the team the link signs in to, or creates; "" when the account has no team
     role: str = ""  # invitations: the role offered, as shown ("viewer")
+    invited_by: str = ""  # invitations: who sent it (an e-mail address, or "an owner" if they left)
 
 
 def home_membership(user: User) -> Membership | None:
@@ -106,11 +108,31 @@ def signup_request(*, email: str, tenant_name: str = "") -> None:
     _count(email, MagicLinkPurpose.SIGNUP)
     user = User.objects.filter(email=email).first()
     if user is not None:
-        _send_login_link(email)
+        sent = _tell_existing_account(user, tenant_name)
     else:
         issued = magic_links.issue(purpose=MagicLinkPurpose.SIGNUP, email=email, tenant_name=tenant_name)
         emails.send_signup_link(to=email, url=issued.url)
-    _audit_request(email, MagicLinkPurpose.SIGNUP, sent="login" if user else "signup", user=user)
+        sent = "signup"
+    _audit_request(email, MagicLinkPurpose.SIGNUP, sent=sent, user=user)
+
+
+def _tell_existing_account(user: User, tenant_name: str) -> str:
+    """A sign-up with an address that already has an account. The page cannot say so (it would tell a
+    stranger who has an account), so the e-mail does: it holds a sign-in link and, when a team name the
+    account does not have yet was asked for, a second link that creates that team. What was sent."""
+    teams = list(
+        Membership.objects.filter(user=user).order_by("created_at").values_list("tenant__name", flat=True)
+    )
+    login = magic_links.issue(purpose=MagicLinkPurpose.LOGIN, email=user.email)
+    create_url = ""
+    if tenant_name and user.is_active and tenant_name.casefold() not in {t.casefold() for t in teams}:
+        create_url = magic_links.issue(
+            purpose=MagicLinkPurpose.SIGNUP, email=user.email, tenant_name=tenant_name
+        ).url
+    emails.send_signup_existing(
+        to=user.email, login_url=login.url, create_url=create_url, new_team=tenant_name, teams=teams
+    )
+    return "login+signup" if create_url else "login"
 
 
 def login_request(*, email: str, next_url: str = "") -> None:
@@ -195,7 +217,8 @@ def link_preview(*, token: str) -> LinkPreview:
         if invitation is None or invitation.accepted_at or invitation.revoked_at:
             raise LinkRefused("invitation", email=link.email)
         role = invitation.get_role_display().lower()
-        return LinkPreview(link.purpose, link.email, invitation.tenant.name, role=role)
+        inviter = invitation.invited_by.email if invitation.invited_by else "an owner"
+        return LinkPreview(link.purpose, link.email, invitation.tenant.name, role=role, invited_by=inviter)
     user = User.objects.filter(email=link.email, is_active=True).first()
     if user is None:
         raise LinkRefused("account", email=link.email)

@@ -48,7 +48,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             services.signup_request(**form.cleaned_data)
         except RateLimited as exc:
             return too_many(request, exc)
-        return render(request, "tenants/check_email.html")
+        # The same page for every address: only the e-mail says whether it had an account.
+        return render(request, "tenants/check_email.html", {"after_signup": True})
     return render(request, "tenants/signup.html", {"form": form})
 
 
