@@ -7,9 +7,10 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
 
 from kernel import exports
-from kernel.htmx import template_for
+from kernel.htmx import clean_query_url, template_for
 from tenants import selectors
 from tenants.actors import Permission
 from tenants.audit import Action
@@ -26,7 +27,8 @@ def audit_log(request: AppRequest) -> HttpResponse:
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.audit_rows(page.object_list)
     context = {"form": filters.form, "page_obj": page, "export_query": filters.export_query()}
-    return render(request, template_for(request, "tenants/audit.html", "audit-table"), context)
+    response = render(request, template_for(request, "tenants/audit.html", "audit-table"), context)
+    return push_url(response, clean_query_url(request)) if request.htmx else response
 
 
 @require_GET

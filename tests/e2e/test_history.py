@@ -39,7 +39,7 @@ def test_it_restores_a_filtered_audit_log_whole_on_back(page, server):
     signed_in_owner(page, server, "back-audit")
     page.goto("/audit/")
     page.get_by_label("Action").select_option("login.succeeded")
-    expect(page).to_have_url(f"{server.url}/audit/?action=login.succeeded&actor=")
+    expect(page).to_have_url(f"{server.url}/audit/?action=login.succeeded")  # empty filters left out
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Stores").click()
     expect(page.get_by_role("heading", name="Stores", level=1)).to_be_visible()
 
