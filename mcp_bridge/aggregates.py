@@ -2,8 +2,11 @@
 
 Reading tens of thousands of rows into Python to count them and sort their durations costs far more
 than the database doing it: PostgreSQL answers with one row per hour and one per operation, and its
-`percentile_cont` interpolates between the closest ranks exactly as `selectors.percentile` does. Other
-databases (SQLite in development and tests) keep the read-and-count path in `selectors`.
+`percentile_cont` interpolates between the closest ranks exactly as `selectors.percentile` does.
+
+SQLite has no percentile function, so `selectors` still reads the rows and ranks them in Python; but
+SQLite computes each row's hour offset itself (`hour_index`), so Python never parses the timestamps,
+which was most of the read's cost.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, Q
+from django.db.models import Aggregate, Count, FloatField, IntegerField, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncHour
 
 from operations.models import Trace, TraceOutcome
@@ -48,3 +52,14 @@ def activity_rows(*, tenant_id: Any, start: datetime, end: datetime) -> tuple[li
     hours = window.annotate(hour=TruncHour("started_at", tzinfo=UTC)).values("hour").annotate(**_figures())
     operations = window.values("operation").annotate(**_figures())
     return list(hours), list(operations)
+
+
+def hour_index(start: datetime) -> RawSQL:
+    """SQLite: which hour after `start` the row's `started_at` falls in (0 for the first), computed by
+    the database in whole seconds (SQLite keeps times to the millisecond, so a row less than a
+    millisecond before an hour may count in that hour)."""
+    return RawSQL(
+        "(CAST(strftime('%%s', started_at) AS INTEGER) - %s) / 3600",
+        [int(start.timestamp())],
+        output_field=IntegerField(),
+    )

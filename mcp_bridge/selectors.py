@@ -378,10 +378,10 @@ def recent_activity(*, tenant: Tenant, now: datetime | None = None, hours: int =
     rows = (
         Trace.objects.filter(tenant=tenant, started_at__gte=buckets[0].start, started_at__lte=now)
         .order_by("-started_at")
-        .values_list("started_at", "outcome", "duration_ms", "operation")[:CHART_ROW_LIMIT]
+        .annotate(hour=aggregates.hour_index(buckets[0].start))
+        .values_list("hour", "outcome", "duration_ms", "operation")[:CHART_ROW_LIMIT]
     )
-    for started_at, outcome, duration_ms, operation in rows:
-        index = int((started_at - buckets[0].start).total_seconds() // 3600)
+    for index, outcome, duration_ms, operation in rows:
         if 0 <= index < hours:
             op = per_operation.setdefault(operation, OperationStats(name=operation))
             for stats in (buckets[index], op):

@@ -143,3 +143,11 @@ def test_chart_text_is_legible(client, alice, acme):
     css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
     assert ".chart text { font-size: 11px;" in css and "min-width: 720px" in css
     assert "prefers-color-scheme: dark" in css
+
+
+def test_a_trace_on_an_hour_boundary_counts_in_the_hour_it_starts(acme, now):
+    first = now.replace(minute=0) - timedelta(hours=23)
+    TraceFactory(tenant=acme, started_at=first + timedelta(hours=5))
+    TraceFactory(tenant=acme, started_at=first + timedelta(hours=5) - timedelta(milliseconds=1))
+    hours = selectors.hourly_activity(tenant=acme, now=now)
+    assert (hours[4].total, hours[5].total) == (1, 1)
