@@ -15,7 +15,11 @@ from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 # CommonMark without raw HTML: a description is text, it can't add markup (or scripts) to the page.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+# Emphasis is off: descriptions name fields such as `shipping_*` and `*_local` outside backticks, and
+# their asterisks and underscores would turn the text between them into italics.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable(
+    "emphasis"
+)
 
 # Sentences that tell an agent which tool to call to set up its session: nothing an operator can act on
 # in the console, where the store is picked from a list.

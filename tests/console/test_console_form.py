@@ -215,3 +215,9 @@ def test_with_htmx_the_question_replaces_the_form(client, alice, acme_store):
     assert response["HX-Retarget"] == "#console-form" and response["HX-Reswap"] == "outerHTML"
     body = response.content.decode()
     assert "<html" not in body and 'id="console-confirm"' in body and REMOVED == []
+
+
+def test_field_names_with_asterisks_and_underscores_stay_plain_text(client, alice):
+    body = sign_in(client, alice).get(op_url("orders_list")).content.decode()
+    description = body.split('<div class="console-description">')[1].split("</div>")[0]
+    assert "<em>" not in description and "*_local" in description and "shipping_*" in description
