@@ -16,6 +16,7 @@ class TraceSource(models.TextChoices):
     CONSOLE = "console", "Console"
     WEB = "web", "Web"
     CLI = "cli", "Command line"
+    POSTBACK = "postback", "OrderDesk post-back"
 
 
 class TraceOutcome(models.TextChoices):

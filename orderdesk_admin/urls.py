@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("tenants.urls")),
     path("keys/", include("api_keys.urls")),
     path("stores/", include("stores.urls")),
+    path("webhooks/orderdesk/", include("orders.webhooks")),
     path("sandbox/api/v2/", include("sandbox.urls")),
     path("sandbox/", include("sandbox.ui_urls")),
     path("", include("mcp_bridge.urls")),

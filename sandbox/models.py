@@ -56,6 +56,12 @@ class SandboxStore(models.Model):
     # ASSUMPTION (orderdesk-api.md §3.10): the HTTP status of "Shipment Not Added" is undocumented.
     duplicate_shipment_status = models.PositiveSmallIntegerField(default=200)
 
+    # EXTENSION (orderdesk-api.md §6.3, §7.2: an outbound poster "may" be emulated): after each change
+    # to an order, POST it like OrderDesk's Rule Builder "Post Order JSON" does. A blank URL means the
+    # post-back URL of this app's own store for the sandbox.
+    postback_enabled = models.BooleanField(default=False)
+    postback_url = models.URLField(blank=True)
+
     created_at = models.DateTimeField(default=django_timezone.now)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -11,6 +12,11 @@ from django.utils import timezone
 
 from kernel import crypto
 from tenants.models import Tenant
+
+
+def new_postback_token() -> str:
+    """256 random bits, URL-safe: the secret part of the store's post-back URL."""
+    return secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,10 @@ class Store(models.Model):
     last_test_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True)
     last_test_message = models.CharField(max_length=300, blank=True)
+    # The secret in the store's OrderDesk post-back URL (/webhooks/orderdesk/<token>/). Kept plain so
+    # the store page can show the URL again; it only finds the store: a delivery must also carry the
+    # HMAC of its body keyed with the store's API key. Unique, so finding the store is an index lookup.
+    postback_token = models.CharField(max_length=64, unique=True, null=True, default=new_postback_token)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -46,6 +46,9 @@ class Action(StrEnum):
     AUDIT_EXPORTED = "audit.exported"
     OPERATION = "operation"  # a write through the registry: detail names it
     ACCESS_DENIED = "access.denied"
+    POSTBACK_RECEIVED = "postback.received"  # an OrderDesk post-back, verified; detail: order, outcome
+    POSTBACK_REFUSED = "postback.refused"  # a post-back to a store's URL that failed verification
+    POSTBACK_TOKEN_REGENERATED = "postback.token_regenerated"
 
 
 def audit(
