@@ -9,6 +9,7 @@ before the answer there.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 
 from asgiref.sync import sync_to_async
@@ -18,6 +19,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from kernel import context
 from orders import postbacks
 
 _pending: set[asyncio.Task] = set()  # strong references: the loop keeps only weak ones
@@ -69,15 +71,23 @@ async def orderdesk_postback(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(received, HttpResponse):
         return received
     delivery, outcome = received
-    if outcome != "duplicate":
-        work = postbacks.apply(delivery, outcome, started)
-        if "wsgi.version" in request.META:
-            await work
-        else:
-            task = asyncio.create_task(work)
-            _pending.add(task)
-            task.add_done_callback(_pending.discard)
+    if outcome == "duplicate":
+        return _text(200, "OK")
+    if "wsgi.version" in request.META:
+        await postbacks.apply(delivery, outcome, started)
+    else:
+        # A context of its own: the request's holds the executor of its sync middleware, gone once the
+        # answer is sent, which the effects' database work would otherwise be sent to.
+        work = _after_answer(context.current(), delivery, outcome, started)
+        task = asyncio.create_task(work, context=contextvars.Context())
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
     return _text(200, "OK")
+
+
+async def _after_answer(ctx: context.RequestContext, delivery, outcome: str, started: float) -> None:
+    with context.bind(ctx):
+        await postbacks.apply(delivery, outcome, started)
 
 
 async def drain() -> None:

@@ -92,3 +92,25 @@ class ReseedForm(_SandboxPageForm):
         label="Seed", required=False, min_value=0, max_value=2**62,
         help_text="The same seed (on the same day) gives the same data; empty keeps the current seed.",
     )  # fmt: skip
+
+
+class PostbackForm(_SandboxPageForm):
+    id_prefix = "postbacks"
+
+    enabled = forms.BooleanField(label="Post each order change back", required=False)
+    url = forms.URLField(
+        label="Post-back URL",
+        required=False,
+        max_length=200,
+        help_text="Empty: this store's own post-back URL. Only this app's post-back URLs are allowed.",
+    )
+
+    def clean_url(self) -> str:
+        from sandbox.postbacks import allowed_url
+
+        url = self.cleaned_data["url"].strip()
+        if url and not allowed_url(url):
+            raise forms.ValidationError(
+                "Use one of this app's post-back URLs (…/webhooks/orderdesk/<token>/)."
+            )
+        return url

@@ -141,3 +141,21 @@ def sandbox_reseed(
             detail={"orders": orders, "seed": chosen},
         )
     return sandbox
+
+
+@transaction.atomic
+def sandbox_postbacks_update(
+    *, tenant: Tenant, actor: Actor, store_id: uuid.UUID | str, enabled: bool, url: str
+) -> SandboxStore:
+    """Switch the sandbox's post-backs (sandbox/postbacks.py) on or off, and where they go."""
+    actor.require(Permission.MANAGE_STORES)
+    sandbox = sandbox_store_get(tenant=tenant, actor=actor, store_id=store_id)
+    sandbox.postback_enabled, sandbox.postback_url = enabled, url
+    sandbox.save(update_fields=["postback_enabled", "postback_url"])
+    audit(
+        Action.SANDBOX_FAULTS,
+        actor=actor,
+        target=sandbox.store,
+        detail={"changed": {"postback_enabled": enabled, "postback_url": url}},
+    )
+    return sandbox

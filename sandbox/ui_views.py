@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from kernel.htmx import template_for
 from kernel.methods import post_only
 from sandbox import services
-from sandbox.forms import FaultSettingsForm, ReseedForm
+from sandbox.forms import FaultSettingsForm, PostbackForm, ReseedForm
 from sandbox.models import SandboxStore
 from tenants.actors import Permission
 from tenants.http import AppRequest, member_required
@@ -35,6 +35,8 @@ def _context(request: AppRequest, sandbox: SandboxStore, **forms) -> dict:
         "inventory_count": sandbox.inventory.count(),
         "faults_form": forms.get("faults_form") or FaultSettingsForm.for_settings(current),
         "reseed_form": forms.get("reseed_form") or ReseedForm(initial={"orders": 60}),
+        "postback_form": forms.get("postback_form")
+        or PostbackForm(initial={"enabled": sandbox.postback_enabled, "url": sandbox.postback_url}),
         "saved": forms.get("saved", ""),
     }
 
@@ -74,6 +76,20 @@ def sandbox_faults(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
         messages.success(request, "Fault settings saved.")
         return redirect("sandbox-ui:store", store_id=store_id)
     return _render(request, sandbox, "sandbox-faults", saved="faults")
+
+
+@post_only("sandbox-ui:store", "store_id")
+@member_required(Permission.MANAGE_STORES)
+def sandbox_postbacks(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    sandbox = services.sandbox_store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    form = PostbackForm(request.POST)
+    if not form.is_valid():
+        return _render(request, sandbox, "sandbox-postbacks", postback_form=form)
+    services.sandbox_postbacks_update(
+        tenant=request.tenant, actor=request.actor, store_id=store_id, **form.cleaned_data
+    )
+    messages.success(request, "Post-back settings saved.")
+    return redirect("sandbox-ui:store", store_id=store_id)
 
 
 @post_only("sandbox-ui:store", "store_id")

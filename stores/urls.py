@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:store_id>/settings/", views.store_settings, name="settings"),
     path("<uuid:store_id>/test/", views.store_test, name="test"),
     path("<uuid:store_id>/breaker/reset/", views.store_breaker_reset, name="breaker-reset"),
+    path("<uuid:store_id>/postback/regenerate/", views.store_postback_regenerate, name="postback-regenerate"),
     path("<uuid:store_id>/edit/", views.store_edit, name="edit"),
     path("<uuid:store_id>/delete/", views.store_delete, name="delete"),
 ]

@@ -18,7 +18,7 @@ from kernel.errors import InvalidInput, OperationError
 from kernel.htmx import template_for
 from kernel.methods import post_only
 from operations.runner import run, run_sync
-from stores import health, selectors, services
+from stores import health, postback_token, selectors, services
 from stores.forms import StoreEditForm, StoreForm
 from stores.models import Store
 from tenants.actors import Permission
@@ -41,6 +41,7 @@ def _detail_context(request: AppRequest, store: Store, **extra) -> dict:
         "can_manage": request.actor.has(Permission.MANAGE_STORES),
         "key_readable": selectors.store_key_readable(store),
         "sandbox_url": sandbox_url,  # the sandbox's fault settings (latency, errors)
+        "postback_url": postback_token.postback_url(store) if store.postback_token else "",
         "credentials_rejected": store.last_test_ok is False
         and store.last_test_message == health.REJECTED_MESSAGE,
         **extra,
@@ -86,6 +87,17 @@ def store_breaker_reset(request: AppRequest, store_id: uuid.UUID) -> HttpRespons
         messages.success(request, "Circuit breaker reset: calls to this store go through again.")
     else:
         messages.info(request, "The circuit breaker was closed; its count of failed attempts is cleared.")
+    return redirect("stores:detail", store_id=store.pk)
+
+
+@post_only("stores:detail", "store_id")
+@member_required(Permission.MANAGE_STORES)
+def store_postback_regenerate(request: AppRequest, store_id: uuid.UUID) -> HttpResponse:
+    store = selectors.store_get(tenant=request.tenant, actor=request.actor, store_id=store_id)
+    postback_token.regenerate_postback_token(actor=request.actor, store=store)
+    messages.success(
+        request, "New post-back URL made; the old one no longer works. Update the OrderDesk rule."
+    )
     return redirect("stores:detail", store_id=store.pk)
 
 

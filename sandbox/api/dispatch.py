@@ -15,6 +15,7 @@ from django.http import HttpRequest, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
 from kernel.storable import find_nul
+from sandbox import postbacks
 from sandbox.engine import gate
 from sandbox.engine.errors import ApiError
 from sandbox.models import SandboxStore
@@ -154,6 +155,8 @@ def _serve(request, method, handler, admission: gate.Admission, started: float, 
         if reply.timing_message and message is None:
             message = f"Execution took {time.perf_counter() - started:.4f} seconds"
         response = JsonResponse(envelope(reply.outcome, message, started, reply.payload), status=reply.status)
+        if reply.status < 300 and reply.outcome == "success":
+            postbacks.after_write(call.store, method, kwargs, reply.payload)
     if admission.fault == "timeout":
         # ASSUMPTION: the work is done, then the answer is held back: a client that gives up sees a
         # timeout although the write happened, the case a careful client must treat as "outcome unknown".

@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync
 from django.core.cache import cache
 from django.test import AsyncClient
 
-from operations.models import TraceSource
+from operations.models import Trace, TraceSource
 from operations.runner import run_sync
 from operations.signals import trace_recorded
 from orders import services, webhooks
@@ -78,3 +78,5 @@ def test_under_asgi_the_answer_does_not_wait_for_the_effects(acme_store):
         return response.status_code
 
     assert async_to_sync(scenario)() == 200
+    # Recorded after the answer, although the request's own executor is gone by then.
+    assert Trace.objects.filter(source=TraceSource.POSTBACK, order_id="5001").count() == 1
