@@ -51,3 +51,18 @@ def test_the_sandbox_page_switches_postbacks_on_and_refuses_outside_urls(client,
     assert not SandboxStore.objects.get(store=store).postback_enabled
     client.post(url, {"enabled": "on", "url": ""})
     assert SandboxStore.objects.get(store=store).postback_enabled
+
+
+def test_a_postback_trace_shows_in_the_trace_list_detail_and_dashboard(client, alice, acme_store):
+    from django.core.cache import cache
+
+    from operations.models import Trace
+    from tests.postbacks.helpers import delivery, order
+
+    cache.clear()
+    assert client.post(**delivery(acme_store, order("8123"))).status_code == 200
+    trace = Trace.objects.get(order_id="8123")
+    sign_in(client, alice)
+    assert str(trace.pk) in client.get(reverse("mcp_bridge:trace-list")).content.decode()
+    assert client.get(reverse("mcp_bridge:trace-detail", args=[trace.pk])).status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200
