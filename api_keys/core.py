@@ -207,3 +207,10 @@ async def aauthenticate(raw: str) -> Actor | None:
     if _needs_touch(key):
         await ApiKey.objects.filter(pk=key.pk).aupdate(last_used_at=timezone.now())
     return _actor(key, allowed)
+
+
+async def areload(key_id: object) -> Actor | None:
+    """The Actor of a key already authenticated, as it stands now (None once revoked or expired): a
+    long-lived stream re-checks its key with this before each delivery, without the secret."""
+    loaded = await sync_to_async(_load)(str(key_id))
+    return None if loaded is None else _actor(*loaded)

@@ -1,6 +1,7 @@
 """The MCP server: every operation of the registry as a tool, over streamable HTTP at /mcp and over stdio.
 
-This is the only module that imports the MCP SDK. Everything else it needs is SDK-free:
+This module and `mcp_resources` (order and folder resources) are the only ones that import the MCP
+SDK. Everything else they need is SDK-free:
 `mcp_auth` (the HTTP guard and the caller), `mcp_jsonrpc` (request ids the SDK would misread),
 `mcp_limits` (rate limits), `mcp_tools` (tool contracts, argument clean-up, error messages) and
 `mcp_output` (structured content and the size cap).
@@ -9,7 +10,8 @@ This is the only module that imports the MCP SDK. Everything else it needs is SD
 exactly the operations the caller's key may use (`Registry.for_actor`), and `tools/call` runs an
 operation through `run_operation` (permission check, validation, trace, audit) with the tenant and
 actor of the authenticated key, never from arguments. Operations added to the registry become tools
-without any change here.
+without any change here. `resources/read` of an order or folder URI runs orders_get / orders_list the
+same way, and `subscriptions/listen` streams their updates (`mcp_resources`).
 
 `McpHttpApp` is the ASGI app `orderdesk_admin.asgi` mounts: it owns the process lifespan (which runs
 the SDK's session manager) and puts `McpGuard`, then `RequestIdCheck`, in front of the SDK's
@@ -26,20 +28,28 @@ from typing import Any
 
 from django.conf import settings
 from mcp.server import CacheHint, MCPServer
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import (
+    CallToolResult,
+    ResourceTemplate,
+    SubscriptionsListenRequestParams,
+    TextContent,
+    ToolAnnotations,
+)
 from mcp.types import Tool as MCPTool
 
 from api_keys.core import aauthenticate
 from kernel import context as request_context
 from kernel.errors import NotFound, OperationError
-from mcp_bridge import mcp_auth, mcp_https, mcp_jsonrpc, mcp_limits, mcp_tools
+from mcp_bridge import mcp_auth, mcp_https, mcp_jsonrpc, mcp_limits, mcp_resources, mcp_tools, resource_events
 from mcp_bridge.instructions import DESCRIBE_TOOL, UNTRUSTED_NOTICE, instructions_for
 from mcp_bridge.mcp_output import compact_json, fit
 from operations.registry import REGISTRY, Operation, Registry, refusal
 from operations.runner import run_operation
+from records.store_call import open_store
 from stores.client import get_client
 from tenants.actors import Actor
 
@@ -60,13 +70,9 @@ def _version() -> str:
 # minutes, each for its own credentials only.
 TOOLS_LIST_TTL_MS = 300_000
 
-UNSERVED_METHODS = (
-    "prompts/list",
-    "prompts/get",
-    "resources/list",
-    "resources/read",
-    "resources/templates/list",
-)
+UNSERVED_METHODS = ("prompts/list", "prompts/get")
+# The operations behind the order and folder resources: a key that may call both may read them.
+RESOURCE_OPERATIONS = ("orders_get", "orders_list")
 
 DESCRIBE_TOOL_DEFINITION = MCPTool(
     name=DESCRIBE_TOOL,
@@ -116,7 +122,9 @@ class OrderDeskMCP(MCPServer):
             SERVER_NAME,
             version=_version(),
             cache_hints={"tools/list": CacheHint(ttl_ms=TOOLS_LIST_TTL_MS, scope="private")},
-            subscriptions=False,  # nothing to subscribe to yet: no list-changed or resource events
+            # The SDK's listen handler would hand any event to anyone who names its URI:
+            # mcp_resources.ResourceListenHandler (registered below) checks the caller's key instead.
+            subscriptions=False,
             **kwargs,
         )
         lowlevel = self._lowlevel_server
@@ -125,10 +133,15 @@ class OrderDeskMCP(MCPServer):
             (type(lowlevel),),
             {"instructions": _PerCallerInstructions(self)},
         )
-        # Tools only: with no prompts or resources to offer, their methods are not served, so they are
-        # not advertised either (a client that asks anyway gets "method not found").
+        # No prompts to offer: their methods are not served, so they are not advertised either (a
+        # client that asks anyway gets "method not found").
         for method in UNSERVED_METHODS:
             lowlevel._request_handlers.pop(method, None)
+        lowlevel.add_request_handler(
+            "subscriptions/listen",
+            SubscriptionsListenRequestParams,
+            mcp_resources.ResourceListenHandler(self.may_read_resources),
+        )
         self.registry = registry
         # Built on first use per operation and kept, keyed by name; a changed Operation object is rebuilt.
         self._specs: dict[str, tuple[mcp_tools.ToolSpec, MCPTool, MCPTool]] = {}
@@ -199,6 +212,61 @@ class OrderDeskMCP(MCPServer):
             raise ToolError(self._unknown_tool(name, actor)) from None
         return await self._run(op, arguments, actor, context, request_id, caller.output_schema(actor))
 
+    def may_read_resources(self, actor: Actor) -> bool:
+        try:
+            return all(refusal(self.registry.get(name), actor) is None for name in RESOURCE_OPERATIONS)
+        except NotFound:  # a registry without them (tests) has no resources
+            return False
+
+    async def list_resources(self) -> list[Any]:
+        return []  # no fixed resources: orders and folders are reached through the templates
+
+    async def list_resource_templates(self) -> list[ResourceTemplate]:
+        caller = mcp_auth.current_caller()
+        actor = await caller.current_actor() if caller else None
+        return mcp_resources.TEMPLATES if actor is not None and self.may_read_resources(actor) else []
+
+    async def read_resource(self, uri: Any, context: Context | None = None) -> list[ReadResourceContents]:
+        """An order or a folder's first page, read by the same operation as the tool, traced and
+        audited like a tool call, scoped to the caller's tenant and key."""
+        caller = mcp_auth.current_caller()
+        with request_context.bind(caller.request_context() if caller else request_context.current()):
+            actor = await caller.current_actor() if caller else None
+            if caller is None or actor is None:
+                raise ResourceError(
+                    "This API key is no longer valid (revoked or expired); ask for a new one."
+                )
+            ref = resource_events.parse(str(uri))
+            if ref is None:
+                raise ResourceNotFoundError(f"Unknown resource: {uri}")
+            retry_after = await mcp_limits.tool_call_exceeded(actor)
+            if retry_after is not None:
+                raise ResourceError(f"Rate limited: retry after {retry_after} s.")
+            name, arguments = mcp_resources.read_call(ref)
+            try:
+                op = self.registry.get(name)
+                invocation = await run_operation(op, arguments, actor=actor)
+            except NotFound as exc:
+                raise ResourceNotFoundError(str(exc)) from None
+            except OperationError as exc:
+                raise ResourceError(mcp_tools.error_message(exc)) from None
+            text = _text(_result(self._spec(op)[0], invocation.result, structured=False))
+            return [ReadResourceContents(content=text, mime_type=mcp_resources.JSON)]
+
+    async def _links(self, arguments: dict[str, Any], actor: Actor, result: Any) -> list[Any]:
+        """Resource links to the orders of a result (one order, or the first few of a page)."""
+        ids = mcp_resources.order_ids(result)
+        if not ids:
+            return []
+        try:
+            store = arguments.get("store")
+            call = await open_store(
+                tenant=actor.tenant, actor=actor, store=store if isinstance(store, str) else None
+            )
+        except OperationError:
+            return []
+        return mcp_resources.order_links(call.store.pk, ids)
+
     def _unknown_tool(self, name: str, actor: Actor) -> str:
         listed = [op.name for op in self.registry.for_actor(actor)]
         return mcp_tools.unknown_tool_message(name, listed)
@@ -247,7 +315,9 @@ class OrderDeskMCP(MCPServer):
         refused = refusal(op, actor)
         if refused is not None:  # cannot happen while run_operation checks; never leak a result
             raise ToolError(refused)
-        return _result(spec, invocation.result, structured=output_schema)
+        result = _result(spec, invocation.result, structured=output_schema)
+        result.content.extend(await self._links(arguments, actor, invocation.result))
+        return result
 
 
 def _result(spec: mcp_tools.ToolSpec, result: Any, *, structured: bool) -> CallToolResult:
@@ -265,6 +335,11 @@ def _result(spec: mcp_tools.ToolSpec, result: Any, *, structured: bool) -> CallT
     return CallToolResult(
         content=[TextContent(type="text", text=text)], structured_content=data if structured else None
     )
+
+
+def _text(result: CallToolResult) -> str:
+    first = result.content[0]
+    return first.text if isinstance(first, TextContent) else ""
 
 
 def _progress_reporter(ctx: Context | None):

@@ -159,7 +159,9 @@ async def test_it_advertises_only_what_it_serves_and_lets_clients_cache_tools(
     async with connect(raw, mode="legacy") as client:
         capabilities = client.server_capabilities
     assert capabilities.tools is not None
-    assert capabilities.prompts is None and capabilities.resources is None
+    assert capabilities.prompts is None
+    # Resources are read; their updates reach only 2026-07-28 listen streams (no legacy GET stream).
+    assert capabilities.resources is not None and not capabilities.resources.subscribe
     async with raw_http() as http:
         body, route = modern_request("tools/list")
         response = await http.post("/mcp", json=body, headers={**route, "Authorization": f"Bearer {raw}"})
