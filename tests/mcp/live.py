@@ -29,7 +29,13 @@ async def live_connect(raw_key: str) -> AsyncIterator[Client]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            application, host="127.0.0.1", port=port, lifespan="on", log_level="warning", proxy_headers=False
+            application,
+            host="127.0.0.1",
+            port=port,
+            lifespan="on",
+            log_level="warning",
+            log_config=None,  # keep the logging the app configured: tests read its handlers
+            proxy_headers=False,
         )
     )
     async with anyio.create_task_group() as group:
