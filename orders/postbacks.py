@@ -25,7 +25,6 @@ import hmac
 import json
 import logging
 import time
-import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +37,7 @@ from operations.models import Trace, TraceOutcome, TraceSource
 from operations.signals import trace_recorded
 from stores.changes import order_changed
 from stores.models import Store
+from stores.postback_signing import signature
 from tenants.audit import Action, audit
 from tenants.models import AuditOutcome
 
@@ -79,12 +79,6 @@ def find_store(token: str) -> Store | None:
     if not token or len(token) > TOKEN_MAX:
         return None
     return Store.objects.select_related("tenant").filter(postback_token=token).first()
-
-
-def signature(api_key: str, order_json: str) -> str:
-    """What OrderDesk sends as X-ORDER-DESK-HASH: PHP's hash_hmac('sha256', rawurldecode($order), $key)."""
-    text = urllib.parse.unquote(order_json)  # rawurldecode: %XX only, a "+" stays a "+"
-    return hmac.new(api_key.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
 def verify(store: Store, *, store_id: str | None, given_hash: str | None, order_json: str | None) -> Delivery:
