@@ -27,10 +27,12 @@ from importlib import metadata
 from typing import Any
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 from mcp.server import CacheHint, MCPServer
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
+from mcp.server.request_state import RequestStateSecurity
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import (
     CallToolResult,
@@ -44,6 +46,7 @@ from mcp.types import Tool as MCPTool
 from api_keys.core import aauthenticate
 from kernel import context as request_context
 from kernel.errors import NotFound, OperationError
+from kernel.pool import RETRY_AFTER_SECONDS, pool_exhausted
 from mcp_bridge import mcp_auth, mcp_https, mcp_jsonrpc, mcp_limits, mcp_resources, mcp_tools, resource_events
 from mcp_bridge.instructions import DESCRIBE_TOOL, UNTRUSTED_NOTICE, instructions_for
 from mcp_bridge.mcp_output import compact_json, fit
@@ -114,6 +117,26 @@ class _PerCallerInstructions:
         pass
 
 
+def _request_state_principal(ctx: Any) -> str | None:
+    """The key a sealed requestState belongs to: another key's caller cannot continue it."""
+    caller = mcp_auth.current_caller()
+    api_key = caller.actor.api_key if caller is not None else None
+    return f"key:{api_key.pk}" if api_key is not None else None
+
+
+def shared_request_state_security() -> RequestStateSecurity:
+    """The SDK seals the requestState of multi-round-trip requests with a key. By default it draws a
+    random one per process, so a request begun on one worker could not be continued on another: derive
+    it from SECRET_KEY instead (SECRET_KEY_FALLBACKS still unseal, for rotation), the same in every
+    process of a deployment."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    keys = [
+        salted_hmac("mcp_bridge.request_state", SERVER_NAME, secret=secret, algorithm="sha256").digest()
+        for secret in secrets
+    ]
+    return RequestStateSecurity(keys=keys, bind_principal=_request_state_principal)
+
+
 class OrderDeskMCP(MCPServer):
     """MCPServer whose tools are the registry's operations, filtered and run per caller."""
 
@@ -125,6 +148,7 @@ class OrderDeskMCP(MCPServer):
             # The SDK's listen handler would hand any event to anyone who names its URI:
             # mcp_resources.ResourceListenHandler (registered below) checks the caller's key instead.
             subscriptions=False,
+            request_state_security=shared_request_state_security(),
             **kwargs,
         )
         lowlevel = self._lowlevel_server
@@ -402,7 +426,33 @@ class McpHttpApp:
                 self._app = None
                 await get_client().aclose()  # the pooled OrderDesk connections of this process
             return
-        await self._guarded(scope, receive, send)
+        started = False
+
+        async def tracked_send(message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._guarded(scope, receive, tracked_send)
+        except Exception as exc:
+            # No free database connection in time (checking the key, before the SDK runs): load to
+            # shed, answered as the pages answer it, 503 with Retry-After.
+            if started or not pool_exhausted(exc):
+                raise
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", b"text/plain"),
+                        (b"retry-after", b"%d" % RETRY_AFTER_SECONDS),
+                    ],
+                }
+            )
+            await send(
+                {"type": "http.response.body", "body": b"The server is busy. Please try again shortly."}
+            )
 
     async def _dispatch(self, scope, receive, send) -> None:
         if self._app is None:

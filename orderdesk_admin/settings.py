@@ -187,30 +187,36 @@ TEMPLATES = [
 
 # --- Database ----------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# IMMEDIATE takes the write lock when a transaction starts, so two writers queue on the busy timeout
+# (20 s) instead of failing with "database is locked" halfway through; WAL lets readers go on while one
+# writes and keeps every committed transaction through a crash of the process.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _db["ENGINE"] == "django.db.backends.postgresql":
-        # Django's pool (psycopg_pool) instead of persistent connections: workers share a bounded
-        # set of connections, and a request waits at most 10 s for one before failing cleanly.
+        # Django's pool (psycopg_pool) instead of persistent connections: each process keeps at most
+        # DB_POOL_MAX_SIZE connections (so PostgreSQL's max_connections must exceed workers times that),
+        # and a request waits at most DB_POOL_TIMEOUT s for one, then gets 503 + Retry-After.
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN_SIZE", 2),
             "max_size": env_int("DB_POOL_MAX_SIZE", 20),
-            "timeout": 10,
+            "timeout": env_int("DB_POOL_TIMEOUT", 10),
         }
-    _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}  # parallel runs never collide
+    elif _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db["OPTIONS"] = {**SQLITE_OPTIONS, **_db.get("OPTIONS", {})}
+        _db["TEST"] = {"NAME": f"{_db['NAME']}.test-{os.getpid()}"}
+    _db.setdefault("TEST", {"NAME": f"test_{_db['NAME']}_{os.getpid()}"})  # parallel runs never collide
     DATABASES = {"default": _db}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "db.sqlite3"),
-            # IMMEDIATE takes the write lock when a transaction starts, so two writers queue on the
-            # busy timeout instead of failing with "database is locked" halfway through.
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
             # Tests use a file too: concurrency tests need real locking, which :memory: lacks.
             # One file per test run, so parallel runs on one machine never share a database.
             "TEST": {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")},

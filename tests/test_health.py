@@ -7,10 +7,10 @@ def test_it_answers_liveness(client):
     assert response.json() == {"status": "ok"}
 
 
-def test_it_reports_ready_when_database_and_cache_answer(client, db):
+def test_it_reports_ready_when_database_cache_and_channel_layer_answer(client, db):
     response = client.get(reverse("readyz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "channel_layer": "ok"}
 
 
 def test_it_sends_a_request_id(client):

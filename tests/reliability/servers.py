@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -73,7 +74,7 @@ class AppProcess:
         return self.log_path.read_text(errors="replace")
 
 
-def _wait_until_healthy(server: AppProcess) -> None:
+def wait_until_healthy(server: AppProcess) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
@@ -87,16 +88,14 @@ def _wait_until_healthy(server: AppProcess) -> None:
     raise RuntimeError(f"uvicorn did not answer /healthz in {STARTUP_TIMEOUT:.0f} s:\n{server.log()[-5000:]}")
 
 
-@contextlib.contextmanager
-def app_processes(count: int, log_dir: Path, *, redis: bool) -> Iterator[list[AppProcess]]:
-    """`count` uvicorn processes serving the whole app, torn down (and their database connections
-    closed) when the block ends, before pytest-django flushes or drops the test database. Without
-    `redis` they run without REDIS_URL: each has its own in-memory cache, only the database is shared."""
+def process_env(*, redis: bool, database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of an app process sharing this run's database (or `database_url`) and, with
+    `redis`, its Redis; `extra` overrides (e.g. SANDBOX_BASE_URL, so all processes call one sandbox)."""
     scrubbed = SCRUBBED_ENV if redis else (*SCRUBBED_ENV, "REDIS_URL")
-    base = {name: value for name, value in os.environ.items() if name not in scrubbed}
-    base.update(
+    env = {name: value for name, value in os.environ.items() if name not in scrubbed}
+    env.update(
         DJANGO_SETTINGS_MODULE="orderdesk_admin.settings",
-        DATABASE_URL=_test_database_url(),
+        DATABASE_URL=database_url or _test_database_url(),
         DEBUG="true",
         VAR_DIR=str(settings.VAR_DIR),  # the same keyring and secret key files as this process
         SECRET_KEY=settings.SECRET_KEY,
@@ -104,30 +103,91 @@ def app_processes(count: int, log_dir: Path, *, redis: bool) -> Iterator[list[Ap
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra)
+    return env
+
+
+def start_app_process(
+    env: dict[str, str], log_path: Path, *, port: int | None = None, args: tuple[str, ...] = ()
+) -> AppProcess:
+    """One uvicorn process (not yet waited for: see `wait_until_healthy`); `args` go to uvicorn."""
+    port = port or _free_port()
+    env = {"SITE_URL": f"http://127.0.0.1:{port}", **env}
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [*SERVE, "--port", str(port), *args], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    return AppProcess(url=f"http://127.0.0.1:{port}", proc=proc, log_path=log_path)
+
+
+def stop_app_process(server: AppProcess) -> None:
+    if server.proc.poll() is None:
+        server.proc.terminate()
+    try:
+        server.proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+        server.proc.wait()
+
+
+@contextlib.contextmanager
+def app_processes(
+    count: int, log_dir: Path, *, redis: bool, sandbox_of_first: bool = False
+) -> Iterator[list[AppProcess]]:
+    """`count` uvicorn processes serving the whole app, torn down (and their database connections
+    closed) when the block ends, before pytest-django flushes or drops the test database. Without
+    `redis` they run without REDIS_URL: each has its own in-memory cache, only the database is shared.
+    With `sandbox_of_first` every process calls the first one's sandbox, so a sandbox store has one
+    leaky bucket however many processes use it (as a real OrderDesk store has)."""
+    base = process_env(redis=redis)
+    ports = [_free_port() for _ in range(count)]
+    if sandbox_of_first:
+        base["SANDBOX_BASE_URL"] = f"http://127.0.0.1:{ports[0]}/sandbox/api/v2"
     servers: list[AppProcess] = []
     try:
-        for index in range(count):
-            port = _free_port()
-            log_path = log_dir / f"uvicorn-{index}.log"
-            env = {**base, "SITE_URL": f"http://127.0.0.1:{port}"}
-            with log_path.open("ab") as log:
-                proc = subprocess.Popen(
-                    [*SERVE, "--port", str(port)],
-                    cwd=REPO,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            servers.append(AppProcess(url=f"http://127.0.0.1:{port}", proc=proc, log_path=log_path))
+        for index, port in enumerate(ports):
+            servers.append(start_app_process(base, log_dir / f"uvicorn-{index}.log", port=port))
         for server in servers:
-            _wait_until_healthy(server)
+            wait_until_healthy(server)
         yield servers
     finally:
         for server in servers:
-            server.proc.terminate()
+            if server.proc.poll() is None:
+                server.proc.terminate()
         for server in servers:
-            try:
-                server.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.proc.kill()
-                server.proc.wait()
+            stop_app_process(server)
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    """`manage.py args` in a subprocess with `env`; what it printed."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout.strip()
+
+
+@dataclass
+class SqliteApp:
+    """A SQLite database file of its own, migrated, with a tenant (and its sandbox store) and a
+    read_write key: for process tests that run in the default suite, where the test database itself
+    cannot be shared."""
+
+    env: dict[str, str]
+    path: Path
+    raw_key: str
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with contextlib.closing(sqlite3.connect(self.path, timeout=20)) as db, db:
+            return list(db.execute(sql, params).fetchall())
+
+
+def sqlite_app(tmp_path: Path, email: str = "owner@example.test") -> SqliteApp:
+    path = tmp_path / "app.sqlite3"
+    env = process_env(redis=False, database_url=f"sqlite:///{path}")
+    manage(env, "migrate", "--no-input")
+    manage(env, "create_tenant", "--email", email)
+    printed = manage(env, "create_api_key", "--email", email, "--name", "agent", "--scope", "read_write")
+    raw_key = printed.splitlines()[-1]
+    return SqliteApp(env=env, path=path, raw_key=raw_key)
