@@ -17,6 +17,7 @@ import time
 
 import httpx
 import psycopg_pool
+import pytest
 import yaml
 from django.db import connection
 from django.test import override_settings
@@ -25,11 +26,15 @@ from mcp.server.request_state import RequestStateBoundary
 
 from mcp_bridge.server import build_mcp_server
 from orderdesk_admin import urls as project_urls
+from sandbox.models import SandboxStore
+from sandbox.provisioning import provision_sandbox_store
+from tests.factories import ApiKeyFactory
 from tests.reliability.servers import (
     REPO,
     _free_port,
     manage,
     process_env,
+    shared_backends_missing,
     sqlite_app,
     start_app_process,
     stop_app_process,
@@ -218,3 +223,46 @@ def test_the_readme_documents_the_same_production_command_as_the_compose_file():
         assert flag in readme
     grace = command[command.index("--timeout-graceful-shutdown") + 1]
     assert f"--timeout-graceful-shutdown {grace}" in readme
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_mcp_call_that_finds_no_free_database_connection_gets_503_with_retry_after(acme, tmp_path):
+    """A process with a pool of one connection, held by a slow sandbox request: a /mcp call waits
+    DB_POOL_TIMEOUT for a connection to check its key, then is told to come back."""
+    reason = shared_backends_missing(redis=False)
+    if reason:
+        pytest.skip(reason)
+    store = provision_sandbox_store(tenant=acme, orders=2, seed=9)
+    SandboxStore.objects.filter(store=store).update(fault_latency_ms=SLOW_MS)
+    raw_key = ApiKeyFactory(tenant=acme, scope="read").raw
+    env = process_env(redis=False, DB_POOL_MIN_SIZE="1", DB_POOL_MAX_SIZE="1", DB_POOL_TIMEOUT="1")
+    server = start_app_process(env, tmp_path / "uvicorn.log")
+    sandbox_headers = {
+        "ORDERDESK-STORE-ID": store.orderdesk_store_id,
+        "ORDERDESK-API-KEY": store.get_api_key(),
+    }
+    try:
+        wait_until_healthy(server)
+        holder = threading.Thread(
+            target=httpx.get,
+            args=(f"{server.url}/sandbox/api/v2/orders",),
+            kwargs={"headers": sandbox_headers, "timeout": 60},
+        )
+        holder.start()
+        time.sleep(1)  # the sandbox request now holds the pool's only connection for SLOW_MS
+        response = httpx.post(
+            f"{server.url}/mcp",
+            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+            headers={
+                "Authorization": f"Bearer {raw_key}",
+                "Accept": "application/json, text/event-stream",
+                "MCP-Protocol-Version": "2025-11-25",
+            },
+            timeout=30,
+        )
+        holder.join(timeout=60)
+    finally:
+        stop_app_process(server)
+
+    assert response.status_code == 503, (response.status_code, response.text[:300], server.log()[-2000:])
+    assert int(response.headers["Retry-After"]) > 0
