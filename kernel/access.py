@@ -31,12 +31,11 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500  # what the client gets if the app fails before answering
-        answered = False
 
         async def observed_send(message: dict[str, Any]) -> None:
-            nonlocal status, answered
+            nonlocal status
             if message["type"] == "http.response.start":
-                status, answered = message["status"], True
+                status = message["status"]
             await send(message)
 
         with context.notes_scope() as notes:
@@ -46,7 +45,7 @@ class AccessLog:
                 seconds = time.perf_counter() - started
                 method = scope.get("method", "")
                 route = notes.get("route") or UNMATCHED
-                metrics.count_request(method, route, status if answered else 500, seconds)
+                metrics.count_request(method, route, status, seconds)
                 logger.info(
                     "request finished",
                     extra={

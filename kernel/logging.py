@@ -61,11 +61,13 @@ class ContextFilter(logging.Filter):
     A value the caller passed with `extra=` is kept."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # The notes of the open unit of work come first: its "request finished" line is logged after
+        # the request's context was unbound, when a context made earlier may be the one in sight.
         bound = context.peek()
         notes = context.notes()
         values = {
-            "request_id": bound.request_id if bound else notes.get("request_id"),
-            "source": bound.source if bound else notes.get("source"),
+            "request_id": notes.get("request_id") or (bound.request_id if bound else None),
+            "source": notes.get("source") or (bound.source if bound else None),
             "tenant": notes.get("tenant"),
             "operation": notes.get("operation"),
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
@@ -39,6 +40,22 @@ def test_it_prints_one_json_object_per_record_with_the_context_of_the_work():
         "req-42", "console", "t-1", "orders_list",
     )  # fmt: skip
     assert record["duration_ms"] == 12.5
+
+
+def test_the_request_finished_line_carries_its_request_not_an_older_context():
+    def serve_one_request() -> str:
+        with context.notes_scope():
+            with context.bind(context.RequestContext(source="mcp", request_id="this-request")):
+                pass
+            stale = context.current()  # a context made lazily, outside the request
+            logger.warning("request finished")
+        return stale.request_id
+
+    with json_logs() as logs:
+        stale_id = contextvars.copy_context().run(serve_one_request)  # the stale context stays in there
+    assert stale_id != "this-request"
+    (record,) = logs.records
+    assert (record["request_id"], record["source"]) == ("this-request", "mcp")
 
 
 def test_it_adds_no_context_fields_outside_any_work():
