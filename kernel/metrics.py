@@ -75,7 +75,12 @@ breaker_open = Gauge(
 breaker_opens = Counter(f"{_PREFIX}_breaker_opens", "Times a store's circuit breaker opened.")
 
 
+# Any client can send any method: the others are counted together, so they cannot add series.
+_HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def count_request(method: str, route: str, status: int, seconds: float) -> None:
+    method = method if method in _HTTP_METHODS else "other"
     http_requests.labels(method, route, str(status)).inc()
     http_request_seconds.labels(method, route).observe(seconds)
 

@@ -147,7 +147,7 @@ async def run_operation(
 
 
 def outcome_of(error: BaseException | None) -> str:
-    """ "ok", or what went wrong as a short, bounded label: the error's code, "crash" or "cancelled"."""
+    """The run's outcome as a short, bounded label: "ok", the error's code, "crash" or "cancelled"."""
     if error is None:
         return "ok"
     if isinstance(error, OperationError):

@@ -60,7 +60,7 @@ def test_the_request_finished_line_carries_its_request_not_an_older_context():
 
 def test_it_adds_no_context_fields_outside_any_work():
     with json_logs() as logs:
-        logger.warning("starting")
+        contextvars.Context().run(logger.warning, "starting")  # no request, no operation around it
     (record,) = logs.records
     assert not {"request_id", "tenant", "operation"} & set(record)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY, generate_latest
 
 from tenants.services import magic_links
 from tests.logs import json_logs
@@ -86,3 +87,13 @@ async def test_an_unknown_path_is_counted_as_unmatched(committed):
     assert response.status_code == 404
     (finished,) = logs.find("request finished")
     assert (finished["route"], finished["status"]) == ("unmatched", 404)
+
+
+async def test_an_invented_method_adds_no_metric_series(committed):
+    labels = {"method": "other", "route": "healthz", "status": "403"}  # CSRF refuses unknown methods
+    before = REGISTRY.get_sample_value("orderdesk_admin_http_requests_total", labels) or 0
+    async with serving(), http_client() as http:
+        for method in ("BREW", "BREW2"):
+            assert (await http.request(method, "/healthz")).status_code == 403
+    assert "BREW" not in generate_latest(REGISTRY).decode()
+    assert REGISTRY.get_sample_value("orderdesk_admin_http_requests_total", labels) == before + 2
