@@ -92,9 +92,11 @@ class JsonFormatter(_JsonFormatter):
         kwargs.setdefault("fmt", ["asctime", "levelname", "name", "message"])
         kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
         kwargs.setdefault("json_default", _printable)
-        # Django passes the request object along with its own lines; the access line already says
-        # the method and path, and the object's text would be noise.
-        kwargs.setdefault("reserved_attrs", [*_STANDARD_ATTRS - {"message"}, "request", "server_time"])
+        # Django passes the request object along with its own lines (the access line already says the
+        # method and path), and uvicorn a copy of its message with terminal colours: both are noise.
+        kwargs.setdefault(
+            "reserved_attrs", [*_STANDARD_ATTRS - {"message"}, "request", "server_time", "color_message"]
+        )
         super().__init__(*args, **kwargs)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
