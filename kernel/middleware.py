@@ -70,6 +70,15 @@ def asgi_client_ip(scope: Mapping[str, Any]) -> str | None:
     return resolve_client_ip(peer, ",".join(lines) or None)
 
 
+def route_name(request: HttpRequest) -> str | None:
+    """The URL pattern's name ("stores:detail"), else its route ("keys/<int:pk>/"): a metric label
+    that stays bounded, unlike the path. None when no pattern matched."""
+    match = request.resolver_match
+    if match is None:
+        return None
+    return match.view_name if match.url_name else match.route
+
+
 class RequestContextMiddleware:
     sync_capable = True
     async_capable = True
@@ -93,15 +102,16 @@ class RequestContextMiddleware:
             return self.__acall__(request)
         with context.bind(self._context(request)) as ctx:
             response = self.get_response(request)
-        return self._stamp(response, ctx)
+        return self._stamp(request, response, ctx)
 
     async def __acall__(self, request: IdentifiedRequest):
         with context.bind(self._context(request)) as ctx:
             response = await self.get_response(request)
-        return self._stamp(response, ctx)
+        return self._stamp(request, response, ctx)
 
     @staticmethod
-    def _stamp(response: HttpResponse, ctx: context.RequestContext) -> HttpResponse:
+    def _stamp(request: HttpRequest, response: HttpResponse, ctx: context.RequestContext) -> HttpResponse:
+        context.note(route=route_name(request))
         response["X-Request-ID"] = ctx.request_id
         # Pages answer htmx with a fragment and browsers with the whole page at the same (pushed)
         # URL; without this the browser cache hands Back a bare fragment.

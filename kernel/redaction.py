@@ -28,13 +28,16 @@ _TEXT_PATTERNS = [
     re.compile(r"odk_[A-Za-z0-9]+_[A-Za-z0-9_-]{16,}"),  # our agent API keys
     re.compile(r"(?i)\bbearer\s+[^\s\"',]+"),
     re.compile(r"(?<=/auth/magic/)[^/\s\"']+"),  # magic-link tokens in paths
+    re.compile(r"(?<=/webhooks/orderdesk/)[^/\s\"']+"),  # a store's secret post-back URL
     # key=value, "key": "value" and Python reprs ('key': 'value'), e.g. in exception messages
     re.compile(r"(?i)([\"']?(?:api[_-]?key|password|secret|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&}]+"),
 ]
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # Every text pattern needs one of these (case-insensitively); text without any is left alone without
 # running the patterns, which keeps redacting a large order cheap.
-_TEXT_TRIGGERS = ("odk_", "bearer", "/auth/magic/", "key", "password", "secret", "token")
+_TEXT_TRIGGERS = (
+    "odk_", "bearer", "/auth/magic/", "/webhooks/orderdesk/", "key", "password", "secret", "token",
+)  # fmt: skip
 
 
 @lru_cache(maxsize=8192)  # the same few hundred field names come back on every record

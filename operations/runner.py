@@ -21,7 +21,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from pydantic import ValidationError
 
-from kernel import context, deadlines, tracing
+from kernel import context, deadlines, metrics, telemetry, tracing
 from kernel.errors import InvalidInput, OperationError
 from kernel.storable import find_nul
 from kernel.types import Progress
@@ -30,6 +30,8 @@ from operations.registry import Operation, Service, check_allowed, validation_me
 from tenants.actors import Actor
 
 logger = logging.getLogger(__name__)
+# One line per operation run, at INFO; settings.LOGGING shows it with LOG_FORMAT=json.
+calls_logger = logging.getLogger("operations.calls")
 
 
 @dataclass
@@ -90,7 +92,12 @@ async def run_operation(
     started = time.perf_counter()
     error: BaseException | None = None
     result: Any = None
-    with tracing.recording() as recorder:
+    source = context.current().source
+    with (
+        context.noting(operation=op.name, tenant=str(actor.tenant.pk)),
+        telemetry.operation_span(op.name, source=source) as span,
+        tracing.recording() as recorder,
+    ):
         try:
             result = await _call(op, arguments, actor, progress)
         except OperationError as exc:
@@ -102,10 +109,11 @@ async def run_operation(
             # The caller went away (client disconnect, timeout, server shutdown) while upstream calls,
             # writes among them, may already have been made: the call still gets its trace and audit.
             error = exc
+        _observe(op, source, error, time.perf_counter() - started, span)
         saving = recording.save_trace(
             op=op,
             actor=actor,
-            source=context.current().source,
+            source=source,
             arguments=arguments,
             recorder=recorder,
             result=result,
@@ -136,6 +144,28 @@ async def run_operation(
         setattr(error, "trace_id", trace.id)  # noqa: B010
         raise error
     return Invocation(operation=op, result=result, trace_id=trace.id)
+
+
+def outcome_of(error: BaseException | None) -> str:
+    """The run's outcome as a short, bounded label: "ok", the error's code, "crash" or "cancelled"."""
+    if error is None:
+        return "ok"
+    if isinstance(error, OperationError):
+        return error.code
+    return "cancelled" if isinstance(error, asyncio.CancelledError) else "crash"
+
+
+def _observe(op: Operation, source: str, error: BaseException | None, seconds: float, span: Any) -> None:
+    """The operation's metrics, its log line and the outcome on its span."""
+    outcome = outcome_of(error)
+    metrics.count_operation(op.name, source, outcome, seconds)
+    telemetry.end_operation_span(span, outcome)
+    calls_logger.info(
+        "operation %s finished: %s",
+        op.name,
+        outcome,
+        extra={"outcome": outcome, "duration_ms": round(seconds * 1000, 2)},
+    )
 
 
 def operation_of(target: Operation | Callable[..., Any]) -> Operation:

@@ -2,7 +2,8 @@
 
 lifespan   -> the MCP app's lifespan (starts the SDK's session manager task group)
 http /mcp  -> the MCP streamable-HTTP app (mcp_bridge.server)
-http *     -> Django (pages, console, sandbox, health)
+http *     -> Django (pages, console, sandbox, health, metrics)
+(every http request is logged and counted once by kernel.access.AccessLog)
 websocket  -> Channels consumers (live trace tail), from SITE_URL's exact origin and signed-in only
 """
 
@@ -17,6 +18,8 @@ django_app = get_asgi_application()  # before anything that imports models
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from kernel import context  # noqa: E402
+from kernel.access import AccessLog  # noqa: E402
 from mcp_bridge.server import mcp_http_app  # noqa: E402
 from orderdesk_admin.proxy_headers import ServerProxyHeadersRefused  # noqa: E402
 from orderdesk_admin.routing import websocket_urlpatterns  # noqa: E402
@@ -28,6 +31,7 @@ MCP_PATH = "/mcp"
 async def http_router(scope, receive, send):
     path = scope.get("path", "")
     if path == MCP_PATH or path.startswith(MCP_PATH + "/"):
+        context.note(route="mcp")
         return await mcp_http_app(scope, receive, send)
     return await django_app(scope, receive, send)
 
@@ -37,7 +41,7 @@ application = ProtocolTypeRouter(
         # Django rejects lifespan scopes, and without the MCP lifespan every /mcp request fails with
         # "Task group is not initialized": the MCP app owns the process lifespan.
         "lifespan": mcp_http_app,
-        "http": http_router,
+        "http": AccessLog(http_router),  # one "request finished" line and the request metrics
         "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -374,7 +374,9 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Probes often call the app directly over plain http (TLS ends at the proxy): they must get the
     # answer, not a redirect that hides a failing database. Neither page carries anything private.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    # The same holds for a Prometheus scraper calling each worker on the private network; /metrics
+    # still demands its bearer token.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -383,28 +385,55 @@ if not DEBUG:
 
 # --- Logging ---------------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+# plain: one readable line per record, for a terminal. json: one JSON object per line with the request
+# id, tenant, operation and duration, for a log collector.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
+# The app logs one "request finished" line per HTTP request (kernel.access) and one per operation run
+# (operations.calls), with the request id, tenant, operation and duration; uvicorn's access line says
+# less and would repeat the first. So json shows the app's lines and plain keeps uvicorn's, the
+# familiar development terminal.
+_ACCESS_LEVEL = LOG_LEVEL if LOG_FORMAT == "json" else "WARNING"
+_UVICORN_ACCESS_LEVEL = "WARNING" if LOG_FORMAT == "json" else LOG_LEVEL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "refusal_without_traceback": {"()": "kernel.logging.RefusalWithoutTracebackFilter"},
+        "log_context": {"()": "kernel.logging.ContextFilter"},
         "redact_secrets": {"()": "kernel.logging.RedactSecretsFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "kernel.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["refusal_without_traceback", "redact_secrets"],
+            "formatter": LOG_FORMAT,
+            "filters": ["refusal_without_traceback", "log_context", "redact_secrets"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "uvicorn.access": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "kernel.access": {"handlers": ["console"], "level": _ACCESS_LEVEL, "propagate": False},
+        "operations.calls": {"handlers": ["console"], "level": _ACCESS_LEVEL, "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": _UVICORN_ACCESS_LEVEL, "propagate": False},
         "uvicorn.error": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "httpx": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Metrics and tracing -----------------------------------------------------------------------------------
+# /metrics (Prometheus) answers only a scraper sending `Authorization: Bearer <METRICS_TOKEN>`; without
+# a token it is not served at all (404).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Several worker processes each count their own requests: prometheus_client's multiprocess mode keeps
+# every process's counters as files in this directory (emptied before the app starts) and /metrics
+# adds them up. prometheus_client reads the variable itself; the view only needs to know it is set.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
+# Spans of operations and OrderDesk calls go to this OTLP/HTTP collector when the optional `otel`
+# packages are installed (kernel.telemetry); the exporter reads the OTEL_* variables itself.
+OTEL_EXPORTER_OTLP_ENDPOINT = env_str("OTEL_EXPORTER_OTLP_ENDPOINT")

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Iterable
 from whitenoise.middleware import WhiteNoiseFileResponse
 from whitenoise.middleware import WhiteNoiseMiddleware as _WhiteNoiseMiddleware
 
+from kernel import context
+
 
 async def _chunks(content: Iterable[bytes]) -> AsyncIterator[bytes]:
     for chunk in content:
@@ -22,6 +24,8 @@ async def _chunks(content: Iterable[bytes]) -> AsyncIterator[bytes]:
 class WhiteNoiseMiddleware(_WhiteNoiseMiddleware):
     def __call__(self, request):
         response = super().__call__(request)
-        if isinstance(response, WhiteNoiseFileResponse) and not response.is_async:
-            response.streaming_content = _chunks(response.streaming_content)
+        if isinstance(response, WhiteNoiseFileResponse):
+            context.note(route="static")  # answered before URL resolution: name it for the metrics
+            if not response.is_async:
+                response.streaming_content = _chunks(response.streaming_content)
         return response

@@ -11,6 +11,7 @@ handler500 = "orderdesk_admin.error_pages.server_error"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("admin/login/", admin_login),  # before the admin's own, which it wraps
     path("admin/", admin.site.urls),
     path("", include("tenants.urls")),

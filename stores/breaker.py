@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
+from kernel import metrics
 from kernel.errors import UpstreamUnavailable
 
 FAILURE_THRESHOLD = 5
@@ -49,10 +50,13 @@ class CircuitBreaker:
         threshold: int = FAILURE_THRESHOLD,
         open_seconds: float = OPEN_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[Hashable, bool], None] | None = None,
     ):
         self.threshold = threshold
         self.open_seconds = open_seconds
         self.clock = clock
+        # Told (key, is_open) when a circuit opens or closes: the process-wide breaker's metrics.
+        self.on_change = on_change
         self._states: dict[Hashable, _State] = {}
         self._lock = threading.Lock()
 
@@ -78,15 +82,24 @@ class CircuitBreaker:
     def success(self, key: Hashable) -> None:
         """The store answered: close the circuit and reset the failure count."""
         with self._lock:
-            self._states.pop(key, None)
+            state = self._states.pop(key, None)
+        if state is not None and state.opened_at is not None:
+            self._changed(key, is_open=False)
 
     def failure(self, key: Hashable) -> None:
         with self._lock:
             state = self._states.setdefault(key, _State())
             state.failures += 1
+            opens = state.opened_at is None and state.failures >= self.threshold
             if state.probing or state.failures >= self.threshold:
                 state.opened_at = self.clock()
                 state.probing = False
+        if opens:
+            self._changed(key, is_open=True)
+
+    def _changed(self, key: Hashable, *, is_open: bool) -> None:
+        if self.on_change is not None:
+            self.on_change(key, is_open)
 
     def release(self, key: Hashable) -> None:
         """A probe ended without an outcome (cancelled): let the next caller probe instead."""
@@ -110,7 +123,10 @@ class CircuitBreaker:
         """Close the circuit now (an operator fixed the store); returns whether it was open."""
         with self._lock:
             state = self._states.pop(key, None)
-            return state is not None and state.opened_at is not None
+        was_open = state is not None and state.opened_at is not None
+        if was_open:
+            self._changed(key, is_open=False)
+        return was_open
 
     def is_open(self, key: Hashable) -> bool:
         with self._lock:
@@ -118,7 +134,7 @@ class CircuitBreaker:
             return state is not None and state.opened_at is not None
 
 
-_default_breaker = CircuitBreaker()
+_default_breaker = CircuitBreaker(on_change=metrics.breaker_changed)
 
 
 def default_breaker() -> CircuitBreaker:

@@ -22,6 +22,7 @@ from asgiref.sync import sync_to_async
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 
+from kernel import metrics
 from kernel.jsonutil import canonical_hash
 
 TTL_ORDERS = 15
@@ -87,6 +88,7 @@ async def cached[T](
         return key, cache.get(key)
 
     key, hit = await _call(lookup)
+    metrics.count_cache_lookup(resource, hit is not None)
     if hit is not None:
         return hit[0]  # stored in a 1-tuple so that a cached None is a hit too
     value = await fetch()

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from kernel import deadlines, tracing
+from kernel import deadlines, metrics, telemetry, tracing
 from kernel.errors import OperationError, RateLimited, UpstreamUnavailable
 from kernel.redaction import redact_text
 from stores.breaker import CircuitBreaker, default_breaker
@@ -213,12 +213,14 @@ class _Call:
             max_wait = max(0.0, self.remaining() - policy.MIN_ATTEMPT_SECONDS)
             reservation = await self.governor.reserve(self.bucket, max_wait=max_wait)
             if not reservation.granted:
+                metrics.count_governor_refusal()
                 wait = max(1, math.ceil(reservation.wait))
                 raise RateLimited(
                     f"OrderDesk rate limit: this store's request budget is in use, retry after {wait} s.",
                     retry_after=wait,
                 )
             if reservation.wait > 0:
+                metrics.count_governor_wait(reservation.wait)
                 await self.client.sleep(reservation.wait)
             result = await self._send(attempt)
             if policy.counts_as_failure(result):
@@ -273,6 +275,20 @@ class _Call:
         return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
     def _record(self, result: policy.AttemptResult, *, retry_reason: str) -> None:
+        """Every attempt, once judged: counted, exported as a span when OpenTelemetry is on, and
+        recorded on the operation's trace."""
+        failure = "" if result.kind == "response" else result.kind
+        metrics.count_upstream(self.method, result.status, failure, retry_reason)
+        telemetry.attempt_span(
+            method=self.method,
+            store_id=str(self.creds.store_pk),
+            status=result.status,
+            failure=failure,
+            attempt=result.attempt,
+            retry_reason=retry_reason,
+            started_at=result.started_at,
+            duration_ms=result.duration_ms,
+        )
         if tracing.current_recorder() is None:
             return  # building a redacted span costs a JSON round trip; skip it when nobody listens
         tracing.record_span(

@@ -10,6 +10,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.conf import settings
 from django.contrib.auth import logout
 
+from kernel import context
 from tenants.actors import Actor
 from tenants.models import Membership, User
 from tenants.services import logout_record
@@ -100,4 +101,5 @@ class TenantMiddleware(_SyncAndAsync):
             return
         request.membership = membership
         request.tenant = membership.tenant
+        context.note(tenant=str(membership.tenant_id))
         request.actor = Actor.for_membership(membership)

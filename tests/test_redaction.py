@@ -31,6 +31,11 @@ def test_it_masks_secrets_in_python_reprs():
     assert "abc123secret" not in cleaned and "hunter22" not in cleaned and "Main" in cleaned
 
 
+def test_it_masks_a_post_back_url_token_in_text():
+    text = "POST /webhooks/orderdesk/Qm9zc2VfdG9rZW5fZm9yX3Rlc3Rz/ 200"
+    assert redact_text(text) == f"POST /webhooks/orderdesk/{REDACTED}/ 200"
+
+
 def test_it_masks_agent_keys_bearers_and_magic_links_in_text():
     text = "Bearer abc.def odk_0123456789ab_" + "x" * 43 + " /auth/magic/login.tok3n/"
     assert redact_text(text) == f"{REDACTED} {REDACTED} /auth/magic/{REDACTED}/"
