@@ -124,6 +124,9 @@ def token(request: HttpRequest) -> HttpResponse:
     if limited := _limited(request, "token", settings.RATE_OAUTH_TOKEN_PER_IP):
         return limited
     response = _dot_token_view(request)
+    # Some of the toolkit's refusals (e.g. invalid_target) come without a content type.
+    response["Content-Type"] = "application/json"
+    response["Cache-Control"] = "no-store"
     if response.status_code >= 400:
         _audit_token_refusal(request, response)
     response["Access-Control-Allow-Origin"] = "*"
