@@ -252,6 +252,10 @@ RATELIMIT_IP_META_KEY = "kernel.middleware.client_ip"
 # shared between processes (E003): that is the one-process development default, and the README says
 # to set REDIS_URL before running several workers.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+# django-oauth-toolkit objects to http redirect URIs (W008): native MCP clients (Claude Code, the MCP
+# Inspector) receive their code on http://127.0.0.1:<port>, as RFC 8252 §7.3 prescribes, and client
+# registration (oauth.registration) accepts http for loopback hosts only.
+SILENCED_SYSTEM_CHECKS += ["oauth2_provider.W008"]
 
 # --- Sessions and sign-in ------------------------------------------------------------------------------
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute lifetime; SessionLifetimeMiddleware enforces it server-side too
