@@ -9,6 +9,7 @@ the rules of a grant live in `api_keys.connected_apps`.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,8 +45,27 @@ SCOPES = [ApiKeyScope.READ.value, ApiKeyScope.READ_WRITE.value]
 def _json(data: dict[str, Any], status: int = 200) -> JsonResponse:
     response = JsonResponse(data, status=status)
     response["Cache-Control"] = "no-store"
-    response["Access-Control-Allow-Origin"] = "*"  # public documents and endpoints browser clients call
     return response
+
+
+def public_cors(view):
+    """Browser-based MCP clients (the MCP Inspector) fetch discovery documents and call registration
+    and token endpoints from their own origin: answer their preflights. These endpoints read no
+    cookie, so any origin may call them."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type, MCP-Protocol-Version"
+            response["Access-Control-Max-Age"] = "600"
+        else:
+            response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return wrapped
 
 
 def _limited(request: HttpRequest, group: str, rate: str) -> HttpResponse | None:
@@ -61,6 +81,7 @@ def _limited(request: HttpRequest, group: str, rate: str) -> HttpResponse | None
 # --- Discovery --------------------------------------------------------------------------------------------
 
 
+@public_cors
 @require_GET
 def protected_resource_metadata(request: HttpRequest) -> HttpResponse:
     """RFC 9728, for the resource `SITE_URL/mcp`."""
@@ -75,6 +96,7 @@ def protected_resource_metadata(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_cors
 @require_GET
 def authorization_server_metadata(request: HttpRequest) -> HttpResponse:
     """RFC 8414: what this authorization server supports, which is deliberately little."""
@@ -100,6 +122,7 @@ def authorization_server_metadata(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt  # an API for clients that hold no cookie; it grants nothing by itself
+@public_cors
 @require_POST
 def register(request: HttpRequest) -> HttpResponse:
     """RFC 7591 Dynamic Client Registration (rules in oauth.registration)."""
@@ -118,6 +141,7 @@ _dot_token_view = TokenView.as_view()
 
 
 @csrf_exempt
+@public_cors
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
     """The toolkit's token endpoint, rate-limited, with every refusal audited."""
@@ -129,7 +153,6 @@ def token(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     if response.status_code >= 400:
         _audit_token_refusal(request, response)
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -294,3 +294,21 @@ def test_api_key_login_cannot_use_a_connected_app_row(browser, oauth_client, acm
     app = ApiKey.objects.get(kind=ApiKeyKind.OAUTH)
     assert core.authenticate(f"odk_{app.pk}_" + "A" * 43) is None
     assert connected_apps.bound_app(OAuthTokenKind.ACCESS, "nope") is None
+
+
+def test_browser_clients_get_answers_to_their_preflights(client, db):
+    for path in ("/oauth/register", "/oauth/token/", "/.well-known/oauth-authorization-server"):
+        response = client.options(path, HTTP_ORIGIN="http://localhost:6274")
+        assert response.status_code == 204 and response["Access-Control-Allow-Origin"] == "*"
+        assert "Content-Type" in response["Access-Control-Allow-Headers"]
+
+
+def test_the_discovery_documents_name_this_server(client, db):
+    resource = client.get("/.well-known/oauth-protected-resource/mcp").json()
+    assert resource["resource"] == "http://127.0.0.1:8000/mcp"
+    assert resource["authorization_servers"] == ["http://127.0.0.1:8000"]
+    server = client.get("/.well-known/oauth-authorization-server").json()
+    assert server["issuer"] == "http://127.0.0.1:8000"
+    assert server["code_challenge_methods_supported"] == ["S256"]
+    assert server["grant_types_supported"] == ["authorization_code", "refresh_token"]
+    assert server["registration_endpoint"] == "http://127.0.0.1:8000/oauth/register"
