@@ -15,6 +15,7 @@ from api_keys import connected_apps
 from api_keys.models import ApiKey, ApiKeyKind, OAuthTokenKind
 from oauth import verify
 from tenants.models import AuditEvent
+from tests.factories import MembershipFactory
 from tests.oauth.helpers import (
     REDIRECT,
     Authorization,
@@ -312,3 +313,22 @@ def test_the_discovery_documents_name_this_server(client, db):
     assert server["code_challenge_methods_supported"] == ["S256"]
     assert server["grant_types_supported"] == ["authorization_code", "refresh_token"]
     assert server["registration_endpoint"] == "http://127.0.0.1:8000/oauth/register"
+
+
+def test_an_owner_of_two_teams_chooses_which_one_to_connect(
+    browser, oauth_client, alice, globex, globex_store
+):
+    MembershipFactory(tenant=globex, user=alice, role="owner")
+    auth = Authorization(oauth_client["client_id"])
+    switched = browser.post(auth.url(), {"grant-team": str(globex.pk), "change_team": "1"})
+    assert switched.status_code == 200 and globex_store.name.encode() in switched.content
+    code = redirected_params(browser.post(auth.url(), consent(globex.pk, stores=[globex_store.pk])))["code"]
+    tokens = exchange(Client(), auth, code).json()
+    actor = verify.authenticate(tokens["access_token"]).actor
+    assert actor.tenant == globex and actor.allowed_store_ids == frozenset({globex_store.pk})
+
+
+def test_authorization_requests_are_rate_limited(browser, oauth_client, settings):
+    settings.RATE_OAUTH_AUTHORIZE_PER_IP = "2/m"
+    url = Authorization(oauth_client["client_id"]).url()
+    assert [browser.get(url).status_code for _ in range(3)] == [200, 200, 429]
