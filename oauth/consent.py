@@ -125,6 +125,7 @@ class Pending:
             "client": self.client,
             "client_name": self.client.name or "An unnamed MCP client",
             "redirect_host": urlsplit(self.credentials["redirect_uri"]).netloc,
+            "publisher": urlsplit(self.client.client_id).netloc,  # a metadata document's host
             "pending": self,
             "form": form,
         }

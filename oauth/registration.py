@@ -7,6 +7,9 @@ redirect URIs that are https or, for native clients, http on a loopback address 
 port is accepted there at authorization time), and a public or confidential client. A registration
 grants nothing by itself: an owner still approves every connection on the consent page. No
 registration access token is issued (RFC 7592 management is not offered).
+
+Clients may instead use a Client ID Metadata Document: an https URL as client_id, whose document the
+toolkit fetches (SSRF-hardened) on first sight; the same redirect rules apply (`MetadataDocumentFetcher`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from oauth2_provider.cimd import CIMDError, SafeMetadataFetcher
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_application_model
 
@@ -127,3 +131,23 @@ def client_register(metadata: Any) -> dict[str, Any]:
     if secret:
         answer |= {"client_secret": secret, "client_secret_expires_at": 0}
     return answer
+
+
+# --- Client ID Metadata Documents -----------------------------------------------------------------------
+
+
+class MetadataDocumentFetcher(SafeMetadataFetcher):
+    """django-oauth-toolkit's SSRF-hardened fetcher of Client ID Metadata Documents (a client whose
+    client_id is an https URL publishes its metadata there), held to this server's redirect rules:
+    https, or http on a loopback address only, as for registered clients."""
+
+    def fetch(self, client_id: str) -> tuple[dict[str, Any], int]:
+        metadata, max_age = self.download(client_id)
+        uris = metadata.get("redirect_uris") if isinstance(metadata, dict) else None
+        for uri in uris if isinstance(uris, list) else []:
+            if problem := redirect_uri_problem(uri):
+                raise CIMDError(problem)
+        return metadata, max_age
+
+    def download(self, client_id: str) -> tuple[dict[str, Any], int]:
+        return super().fetch(client_id)

@@ -26,6 +26,7 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import TokenView
 from oauthlib.oauth2.rfc6749.errors import AccessDeniedError
 
@@ -113,7 +114,7 @@ def authorization_server_metadata(request: HttpRequest) -> HttpResponse:
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
             "authorization_response_iss_parameter_supported": True,
-            "client_id_metadata_document_supported": False,
+            "client_id_metadata_document_supported": oauth2_settings.CIMD_ENABLED,
         }
     )
 

@@ -383,6 +383,9 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
     "OIDC_ISS_ENDPOINT": SITE_URL,  # the issuer is SITE_URL, never the Host header
+    # Client ID Metadata Documents: a client may name itself by an https URL publishing its metadata.
+    "CIMD_ENABLED": env_bool("OAUTH_CLIENT_METADATA_DOCUMENTS", True),
+    "CIMD_METADATA_FETCHER": "oauth.registration.MetadataDocumentFetcher",
 }
 
 # --- Internationalisation ---------------------------------------------------------------------------------
