@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -190,11 +190,15 @@ def _audit_token_refusal(request: HttpRequest, response: HttpResponse) -> None:
 # --- Consent ----------------------------------------------------------------------------------------------
 
 
-def _error_redirect(error: Any, redirect_uri: str, client: Any) -> HttpResponse:
+def _redirect_with(error: Any, redirect_uri: str, client: Any) -> HttpResponse:
+    """Back to the client with an OAuth error (RFC 6749 §4.1.2.1), and the issuer (RFC 9207)."""
     separator = "&" if "?" in redirect_uri else "?"
-    return OAuth2ResponseRedirect(
-        f"{redirect_uri}{separator}{error.urlencoded}&iss={settings.SITE_URL}", client.get_allowed_schemes()
-    )
+    location = f"{redirect_uri}{separator}{error.urlencoded}&{urlencode({'iss': settings.SITE_URL})}"
+    return OAuth2ResponseRedirect(location, client.get_allowed_schemes())
+
+
+def _error_redirect(error: Any, pending: consent.Pending) -> HttpResponse:
+    return _redirect_with(error, pending.credentials["redirect_uri"], pending.client)
 
 
 @never_cache
@@ -208,37 +212,50 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if "pending" in request.GET:
         return consent.resume(request)
     core = get_oauthlib_core()
+    pending = _validated(request, core)
+    if isinstance(pending, HttpResponse):
+        return pending
+    if not pending.memberships:
+        return render(request, "tenants/no_tenant.html", status=403)
+    if request.method == "POST" and "deny" in request.POST:
+        consent.audit_denied(pending)
+        return _error_redirect(AccessDeniedError(state=pending.credentials["state"]), pending)
+    return _decided(request, pending, core)
+
+
+def _validated(request: HttpRequest, core: Any) -> consent.Pending | HttpResponse:
+    """The authorization request as the toolkit and `consent.request_problem` accept it, or the
+    answer refusing it (an error page when the client or redirect URI is unknown, else a redirect)."""
+    Application = get_application_model()
     try:
         scopes, credentials = core.validate_authorization_request(request)
     except FatalClientError as exc:  # unknown client or redirect URI: never redirect there
         return render(request, "oauth/error.html", {"error": exc.oauthlib_error}, status=400)
     except OAuthToolkitError as exc:
-        uri = exc.oauthlib_error.redirect_uri or ""
-        client = get_application_model().objects.get(client_id=request.GET.get("client_id"))
-        return _error_redirect(exc.oauthlib_error, uri, client)
-    client = get_application_model().objects.get(client_id=credentials["client_id"])
+        client = Application.objects.get(client_id=request.GET.get("client_id"))
+        return _redirect_with(exc.oauthlib_error, exc.oauthlib_error.redirect_uri or "", client)
+    client = Application.objects.get(client_id=credentials["client_id"])
     if problem := consent.request_problem(request, credentials):
-        return _error_redirect(problem, credentials["redirect_uri"], client)
-    pending = consent.Pending(request=request, client=client, scopes=scopes, credentials=credentials)
-    if not pending.memberships:
-        return render(request, "tenants/no_tenant.html", status=403)
-    if request.method == "POST" and "deny" in request.POST:
-        consent.audit_denied(pending)
-        denied = AccessDeniedError(state=credentials["state"])
-        return _error_redirect(denied, credentials["redirect_uri"], client)
+        return _redirect_with(problem, credentials["redirect_uri"], client)
+    return consent.Pending(request=request, client=client, scopes=scopes, credentials=credentials)
+
+
+def _decided(request: HttpRequest, pending: consent.Pending, core: Any) -> HttpResponse:
+    """Approve with the posted choices, or show the page (again, with what the rules refused)."""
     approving = request.method == "POST" and "approve" in request.POST
     form = pending.form(request.POST if approving else None)  # "Change team" re-renders, unbound
-    if approving:
-        if form.is_valid():
-            try:
-                uri = consent.approve(pending, form, core)
-                return OAuth2ResponseRedirect(uri, client.get_allowed_schemes())
-            except OperationError as exc:  # InvalidInput, Forbidden: the grant rules said no
-                form.add_service_error(exc)
-            except OAuthToolkitError as exc:
-                return _error_redirect(exc.oauthlib_error, credentials["redirect_uri"], client)
-        consent.audit_refused(pending, form)
-    return _consent_page(request, pending, form, status=400 if form.errors else 200)
+    if not approving:
+        return _consent_page(request, pending, form, status=200)
+    if form.is_valid():
+        try:
+            uri = consent.approve(pending, form, core)
+            return OAuth2ResponseRedirect(uri, pending.client.get_allowed_schemes())
+        except OperationError as exc:  # InvalidInput, Forbidden: the grant rules said no
+            form.add_service_error(exc)
+        except OAuthToolkitError as exc:
+            return _error_redirect(exc.oauthlib_error, pending)
+    consent.audit_refused(pending, form)
+    return _consent_page(request, pending, form, status=400)
 
 
 def _consent_page(
