@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
@@ -118,6 +118,7 @@ def _revoke(app: ApiKey, *, actor: Actor | None, reason: str) -> None:
     # Refresh tokens first: each holds its access token, which the delete below removes anyway.
     deleted_refresh, _ = get_refresh_token_model().objects.filter(token_checksum__in=refresh).delete()
     deleted_access, _ = get_access_token_model().objects.filter(token_checksum__in=access).delete()
+    prune_bindings(app.pk)
     if ApiKey.objects.filter(pk=app.pk, revoked_at__isnull=True).update(revoked_at=now):
         app.revoked_at = now
         audit(
@@ -131,6 +132,18 @@ def _revoke(app: ApiKey, *, actor: Actor | None, reason: str) -> None:
 
 def bind(app_id: str, kind: OAuthTokenKind, raw: str) -> None:
     OAuthTokenBinding.objects.create(connected_app_id=app_id, kind=kind, checksum=checksum(raw))
+
+
+def prune_bindings(app_id: str) -> int:
+    """Forget the bindings of an app's access and refresh tokens that no longer exist (rotated away,
+    revoked, or cleared by the toolkit's `cleartokens`), so a busy client's refreshes do not pile them
+    up. Code bindings stay: they recognise a code presented again."""
+    bindings = OAuthTokenBinding.objects.filter(connected_app_id=app_id)
+    access = get_access_token_model().objects.filter(token_checksum=OuterRef("checksum"))
+    refresh = get_refresh_token_model().objects.filter(token_checksum=OuterRef("checksum"))
+    gone_access = bindings.filter(kind=OAuthTokenKind.ACCESS).exclude(Exists(access))
+    gone_refresh = bindings.filter(kind=OAuthTokenKind.REFRESH).exclude(Exists(refresh))
+    return gone_access.delete()[0] + gone_refresh.delete()[0]
 
 
 def bound_app(kind: OAuthTokenKind, raw: str) -> ApiKey | None:

@@ -80,6 +80,8 @@ class ConnectedAppValidator(OAuth2Validator):
         super().save_bearer_token(token, request, *args, **kwargs)
         app = ApiKey.objects.select_related("tenant").get(pk=request.connected_app_id)
         refreshed = request.grant_type == "refresh_token"
+        if refreshed:
+            connected_apps.prune_bindings(app.pk)
         audit(
             Action.OAUTH_TOKEN_REFRESHED if refreshed else Action.OAUTH_TOKEN_ISSUED,
             tenant=app.tenant,

@@ -60,3 +60,14 @@ def test_a_refresh_rotates_both_tokens_and_the_old_refresh_token_is_refused(brow
     assert verify.authenticate(renewed["access_token"]).actor is None
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"oauth.granted", "oauth.token_issued", "oauth.token_refreshed", "oauth.token_refused"} <= actions
+
+
+def test_refreshing_does_not_pile_up_bindings_of_tokens_that_are_gone(browser, oauth_client, acme):
+    auth = Authorization(oauth_client["client_id"])
+    tokens = exchange(Client(), auth, approve(browser, auth, acme.pk)).json()
+    for _ in range(3):
+        tokens = refresh(Client(), auth.client_id, tokens["refresh_token"]).json()
+    kinds = list(OAuthTokenBinding.objects.values_list("kind", flat=True))
+    # the code, the live access token, and the refresh tokens the toolkit keeps to spot a replay
+    assert kinds.count("code") == 1 and kinds.count("access") == 1
+    assert kinds.count("refresh") == RefreshToken.objects.count() == 4
