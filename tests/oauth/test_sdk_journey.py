@@ -33,7 +33,14 @@ from tests.mcp.live import free_port
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CALLBACK = "http://127.0.0.1:47123/callback"
-WRITE_TOOLS = {"orders_create", "orders_add_note", "shipments_add", "products_update"}
+WRITE_TOOLS = {
+    "orders_create",
+    "orders_add_note",
+    "orders_update",
+    "orders_move",
+    "orders_delete",
+    "stores_register",
+}
 
 
 class MemoryStorage:
