@@ -27,7 +27,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from api_keys.models import ApiKey, ApiKeyScope
+from api_keys.models import ApiKey, ApiKeyKind, ApiKeyScope
 from kernel.singleflight import SingleFlight
 from tenants.actors import Actor, Permission
 
@@ -124,7 +124,7 @@ async def _acheck_secret(key: ApiKey, secret: str, digest: bytes) -> bool:
     return await _check_flights.run((key.pk, key.secret_hash, digest), check)
 
 
-def _needs_touch(key: ApiKey) -> bool:
+def needs_touch(key: ApiKey) -> bool:
     return (
         key.last_used_at is None
         or (timezone.now() - key.last_used_at).total_seconds() > LAST_USED_GRANULARITY_SECONDS
@@ -153,11 +153,11 @@ def key_actor(key: ApiKey, *, allowed_store_ids: frozenset[UUID] | None) -> Acto
     )
 
 
-def _actor(key: ApiKey, allowed: list) -> Actor:
+def actor_for(key: ApiKey, allowed: list) -> Actor:
     return key_actor(key, allowed_store_ids=None if key.all_stores else frozenset(allowed))
 
 
-def _load(key_id: str) -> tuple[ApiKey, list] | None:
+def load(key_id: str) -> tuple[ApiKey, list] | None:
     """The live key with this id and, for a key limited to some stores, their ids; None otherwise.
 
     One indexed lookup by primary key on every call, so a revocation or expiry counts on the next
@@ -176,18 +176,20 @@ def authenticate(raw: str) -> Actor | None:
     if parsed is None:
         return None
     key_id, secret = parsed
-    loaded = _load(key_id)
+    loaded = load(key_id)
     if loaded is None:
         return None
     key, allowed = loaded
+    if key.kind != ApiKeyKind.KEY:  # a connected app has no secret: only its OAuth tokens work
+        return None
     digest = _digest(secret)
     if not _cached_ok(key, digest):
         if not _check_secret(key, secret):
             return None
         _remember(key, digest)
-    if _needs_touch(key):
+    if needs_touch(key):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
-    return _actor(key, allowed)
+    return actor_for(key, allowed)
 
 
 async def aauthenticate(raw: str) -> Actor | None:
@@ -197,20 +199,22 @@ async def aauthenticate(raw: str) -> Actor | None:
     if parsed is None:
         return None
     key_id, secret = parsed
-    loaded = await sync_to_async(_load)(key_id)
+    loaded = await sync_to_async(load)(key_id)
     if loaded is None:
         return None
     key, allowed = loaded
+    if key.kind != ApiKeyKind.KEY:
+        return None
     digest = _digest(secret)
     if not _cached_ok(key, digest) and not await _acheck_secret(key, secret, digest):
         return None
-    if _needs_touch(key):
+    if needs_touch(key):
         await ApiKey.objects.filter(pk=key.pk).aupdate(last_used_at=timezone.now())
-    return _actor(key, allowed)
+    return actor_for(key, allowed)
 
 
 async def areload(key_id: object) -> Actor | None:
     """The Actor of a key already authenticated, as it stands now (None once revoked or expired): a
     long-lived stream re-checks its key with this before each delivery, without the secret."""
-    loaded = await sync_to_async(_load)(str(key_id))
-    return None if loaded is None else _actor(*loaded)
+    loaded = await sync_to_async(load)(str(key_id))
+    return None if loaded is None else actor_for(*loaded)

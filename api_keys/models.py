@@ -1,7 +1,12 @@
-"""The keys agents present to /mcp.
+"""The keys agents present to /mcp, and the apps connected to it by OAuth.
 
 A key belongs to a tenant and may be limited to some of its stores, so this app sits above `stores`.
 Only a bcrypt hash of the secret is kept (see `api_keys.core`).
+
+A connected app is an `ApiKey` row of kind "oauth": it holds what an owner granted an OAuth client on
+the consent page (scope, stores, toolsets), so its tokens act as the same `Actor` an API key does. It
+has no secret of its own: its access and refresh tokens (django-oauth-toolkit's rows, kept only as
+SHA-256 checksums) are bound to it by `OAuthTokenBinding`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,11 @@ class ApiKeyScope(models.TextChoices):
     READ_WRITE = "read_write", "Read and write"
 
 
+class ApiKeyKind(models.TextChoices):
+    KEY = "key", "API key"
+    OAUTH = "oauth", "Connected app"
+
+
 class ApiKey(models.Model):
     """A key an agent presents to /mcp as `odk_<id>_<secret>`.
 
@@ -26,6 +36,11 @@ class ApiKey(models.Model):
     id = models.CharField(primary_key=True, max_length=24, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=ApiKeyKind.choices, default=ApiKeyKind.KEY)
+    # For a connected app: the OAuth client it was granted to (deleting the client removes the app).
+    oauth_client = models.ForeignKey(
+        "oauth2_provider.Application", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     prefix = models.CharField(max_length=48)  # "odk_<id>_abcd", enough to recognise a key in a list
     secret_hash = models.CharField(max_length=128)
     scope = models.CharField(max_length=16, choices=ApiKeyScope.choices, default=ApiKeyScope.READ)
@@ -62,3 +77,26 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class OAuthTokenKind(models.TextChoices):
+    CODE = "code", "Authorization code"
+    ACCESS = "access", "Access token"
+    REFRESH = "refresh", "Refresh token"
+
+
+class OAuthTokenBinding(models.Model):
+    """Which connected app an authorization code, access token or refresh token acts for.
+
+    Keyed by the SHA-256 checksum django-oauth-toolkit itself looks tokens up by (`token_checksum`), so
+    no token value is stored here either. A code's binding outlives the code: presenting a used code
+    again is recognised, and the app's tokens are revoked (RFC 6749 §4.1.2).
+    """
+
+    connected_app = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="oauth_bindings")
+    kind = models.CharField(max_length=8, choices=OAuthTokenKind.choices)
+    checksum = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.connected_app_id}"

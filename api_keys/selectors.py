@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Case, CharField, QuerySet, Value, When
 from django.utils import timezone
 
-from api_keys.models import ApiKey
+from api_keys.models import ApiKey, ApiKeyKind
 from api_keys.services import require_key_manager
 from kernel.errors import NotFound
 from stores.models import Store
@@ -29,10 +29,11 @@ def _with_status(keys: QuerySet[ApiKey]) -> QuerySet[ApiKey]:
 
 
 def keys_for(tenant: Tenant, actor: Actor) -> QuerySet[ApiKey]:
-    """The tenant's keys, newest first, with their stores and creator loaded and `status` set."""
+    """The tenant's API keys (not its connected apps), newest first, with their stores and creator
+    loaded and `status` set."""
     require_key_manager(tenant=tenant, actor=actor)
     keys = (
-        ApiKey.objects.filter(tenant=tenant)
+        ApiKey.objects.filter(tenant=tenant, kind=ApiKeyKind.KEY)
         .select_related("created_by", "replaced_by")
         .prefetch_related("stores")
     )

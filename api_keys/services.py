@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api_keys import core
-from api_keys.models import ApiKey, ApiKeyScope
+from api_keys.models import ApiKey, ApiKeyKind, ApiKeyScope
 from kernel.errors import InvalidInput, NotFound
 from kernel.mail import send_mail
 from operations.registry import TOOLSETS, operation
@@ -181,7 +181,7 @@ def key_create(
 def key_revoke(*, tenant: Tenant, actor: Actor, key_id: str) -> ApiKey:
     """Revoke a key; the very next request with it is refused. Revoking twice changes nothing."""
     require_key_manager(tenant=tenant, actor=actor)
-    key = ApiKey.objects.filter(tenant=tenant, pk=str(key_id)).first()
+    key = ApiKey.objects.filter(tenant=tenant, kind=ApiKeyKind.KEY, pk=str(key_id)).first()
     if key is None:
         # Outside the transaction below, which would roll the access.denied event back.
         note_not_found(actor=actor, model=ApiKey, pk=str(key_id), target_type="apikey")
@@ -212,7 +212,9 @@ def _key_for_change(tenant: Tenant, key_id: str) -> ApiKey:
 
     Revoked and rotated keys are refused: a change could otherwise bring a retired key back to life.
     """
-    key = ApiKey.objects.select_for_update().filter(tenant=tenant, pk=str(key_id)).first()
+    key = (
+        ApiKey.objects.select_for_update().filter(tenant=tenant, kind=ApiKeyKind.KEY, pk=str(key_id)).first()
+    )
     if key is None:
         raise NotFound("No such API key.", field="key_id")
     if key.revoked_at is not None:

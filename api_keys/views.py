@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from api_keys import selectors, services
+from api_keys import connected_apps, selectors, services
 from api_keys.client_config import client_configs, mcp_url
 from api_keys.forms import KeyCreateForm, KeyEditForm, KeyRotateForm
 from kernel.errors import InvalidInput
@@ -32,6 +32,7 @@ def _page(request: AppRequest, fragment: str = "", **context) -> HttpResponse:
     """The whole page, or only `fragment` of it for an htmx swap."""
     context.setdefault("keys", selectors.keys_for(request.tenant, request.actor))
     context.setdefault("mcp_url", mcp_url())
+    context.setdefault("connected_apps", connected_apps.connected_apps_for(request.tenant, request.actor))
     return render(request, template_for(request, PAGE, fragment) if fragment else PAGE, context)
 
 
@@ -124,3 +125,12 @@ def key_rotate(request: AppRequest, key_id: str) -> HttpResponse:
                 request, "key-created", created=new, raw_key=raw, configs=client_configs(raw), rotated=old
             )
     return _page(request, "key-rotate", rotate_form=form, rotating=key)
+
+
+@post_only("keys:list")
+@member_required(Permission.MANAGE_KEYS)
+def connected_app_revoke(request: AppRequest, app_id: str) -> HttpResponse:
+    """Revoke a connected app: its tokens stop working on their next request."""
+    app = connected_apps.connected_app_revoke(tenant=request.tenant, actor=request.actor, app_id=app_id)
+    messages.success(request, f"“{app.name}” is disconnected: its tokens no longer work.")
+    return redirect("keys:list")

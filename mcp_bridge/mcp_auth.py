@@ -7,9 +7,14 @@
    (Starlette's CORSMiddleware, given the same origins);
 2. an IP that has used up its failed authentications gets 429 + Retry-After, before any key is
    looked at (so no bcrypt runs for it);
-3. `Authorization: Bearer odk_…` is the only credential (query strings and cookies are ignored);
-   a missing one gets 401 `WWW-Authenticate: Bearer realm="mcp"`, a bad, revoked or expired one 401
-   with `error="invalid_token"` (counted, and audited at most once per IP per minute);
+3. `Authorization: Bearer …` is the only credential (query strings and cookies are ignored): an API
+   key (`odk_…`) or an OAuth access token issued by this site's authorization server (`oauth`) for
+   exactly this resource (RFC 8707 audience `SITE_URL/mcp`; a token for any other audience is
+   refused). Both resolve to the same kind of `Actor`, the OAuth one through its connected app. A
+   missing credential gets 401 `WWW-Authenticate: Bearer realm="mcp", resource_metadata="…"` naming
+   the protected-resource metadata (RFC 9728), from which MCP clients discover how to sign in; a bad,
+   revoked or expired one 401 with `error="invalid_token"` too (counted, and audited at most once per
+   IP per minute);
 4. the connection's own narrowing headers (`ConnectionOptions`) are read: they may ask for fewer
    tools than the key allows (toolsets, read-only) and for output schemas, never for more access;
 5. the request context (source "mcp", request id, client IP) and the authenticated `Caller` are
@@ -19,7 +24,8 @@
 is answered 405 with `Allow`, as the transport specification lets a server do, instead of an event
 stream that would stay open and idle.
 
-Keys are provisioned out of band, so there is deliberately no OAuth protected-resource metadata.
+The OAuth token itself, like an API key, never goes upstream: OrderDesk calls use only the stores'
+own credentials.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from kernel import context
 from kernel.errors import Forbidden
 from kernel.middleware import asgi_client_ip
 from mcp_bridge import mcp_limits
+from oauth import verify as oauth_tokens
 from operations.registry import TOOLSETS
 from tenants.actors import Actor
 from tenants.audit import Action, audit
@@ -267,12 +274,29 @@ def audit_auth_failure(raw: str, *, interface: str) -> None:
     )
 
 
-async def note_auth_failure(raw: str, ip: str | None) -> None:
+def audit_oauth_failure(verdict: oauth_tokens.Verdict) -> None:
+    """One `key.auth_failed` event for a refused OAuth token, in its connected app's team if known."""
+    app = verdict.app
+    audit(
+        Action.KEY_AUTH_FAILED,
+        tenant=app.tenant if app else None,
+        target_type="connected_app" if app else "",
+        target_id=app.pk if app else "",
+        target_label=app.name[:200] if app else "",
+        outcome=AuditOutcome.FAILURE,
+        detail={"reason": verdict.reason, "interface": "mcp", "credential": "oauth"},
+    )
+
+
+async def note_auth_failure(raw: str, ip: str | None, verdict: oauth_tokens.Verdict | None = None) -> None:
     """Count a failed authentication against the IP; audit only the first per IP per minute, so a
     guessing client cannot flood the audit log."""
     await mcp_limits.record_auth_failure(ip)
     if await cache.aadd(f"mcp:auth-failure-audited:{ip or 'unknown'}", 1, AUDIT_FAILURE_EVERY_SECONDS):
-        await sync_to_async(audit_auth_failure)(raw, interface="mcp")
+        if verdict is not None:
+            await sync_to_async(audit_oauth_failure)(verdict)
+        else:
+            await sync_to_async(audit_auth_failure)(raw, interface="mcp")
 
 
 # --- The guard --------------------------------------------------------------------------------------------
@@ -320,8 +344,12 @@ def _jsonrpc_error(message: str, code: int = -32600) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}
 
 
+def resource_metadata_url() -> str:
+    return f"{settings.SITE_URL}/.well-known/oauth-protected-resource/mcp"
+
+
 def _unauthorized(error: str | None, description: str) -> tuple[dict[str, Any], list[tuple[bytes, bytes]]]:
-    challenge = 'Bearer realm="mcp"'
+    challenge = f'Bearer realm="mcp", resource_metadata="{resource_metadata_url()}"'
     if error:
         challenge += f', error="{error}", error_description="{description}"'
     body = {"error": error or "unauthorized", "error_description": description}
@@ -406,13 +434,19 @@ class McpGuard:
             return None
         token = bearer_token(_header(scope, b"authorization"))
         if not token:
-            body, headers = _unauthorized(None, "Send the API key as Authorization: Bearer odk_...")
+            body, headers = _unauthorized(
+                None, "Send an API key (Authorization: Bearer odk_...) or sign in with OAuth."
+            )
             await _respond(send, 401, body, headers)
             return None
-        actor = await keys.aauthenticate(token) if keys.parse(token) else None
+        if token.startswith("odk_"):
+            actor, verdict = (await keys.aauthenticate(token) if keys.parse(token) else None), None
+        else:
+            verdict = await oauth_tokens.aauthenticate(token)
+            actor = verdict.actor
         if actor is None:
-            await note_auth_failure(token, ip)
-            body, headers = _unauthorized("invalid_token", "The API key is invalid, revoked or expired.")
+            await note_auth_failure(token, ip, verdict)
+            body, headers = _unauthorized("invalid_token", "The token is invalid, revoked or expired.")
             await _respond(send, 401, body, headers)
             return None
         return actor

@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_filters",
+    "oauth2_provider",
     # Bottom to top (docs/architecture.md): accounts, the operation core, stores, agent keys, the
     # OrderDesk record kit and services, the sandbox, then the faces and the project itself.
     "tenants",
@@ -142,6 +143,7 @@ INSTALLED_APPS = [
     "orders",
     "products",
     "sandbox",
+    "oauth",
     "mcp_bridge",
     "orderdesk_admin",
 ]
@@ -256,6 +258,10 @@ RATELIMIT_IP_META_KEY = "kernel.middleware.client_ip"
 # shared between processes (E003): that is the one-process development default, and the README says
 # to set REDIS_URL before running several workers.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+# django-oauth-toolkit objects to http redirect URIs (W008): native MCP clients (Claude Code, the MCP
+# Inspector) receive their code on http://127.0.0.1:<port>, as RFC 8252 §7.3 prescribes, and client
+# registration (oauth.registration) accepts http for loopback hosts only.
+SILENCED_SYSTEM_CHECKS += ["oauth2_provider.W008"]
 
 # --- Sessions and sign-in ------------------------------------------------------------------------------
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute lifetime; SessionLifetimeMiddleware enforces it server-side too
@@ -276,6 +282,9 @@ RATE_PASSWORD_FAILURES = env_rate("RATE_PASSWORD_FAILURES", "10/h")
 RATE_PASSWORD_FAILURES_PER_IP = env_rate("RATE_PASSWORD_FAILURES_PER_IP", "20/h")
 RATE_MCP_AUTH_FAILURES_PER_IP = env_rate("RATE_MCP_AUTH_FAILURES_PER_IP", "10/m")
 MCP_TOOL_CALLS_PER_MINUTE = env_int("MCP_TOOL_CALLS_PER_MINUTE", 120)
+RATE_OAUTH_REGISTER_PER_IP = env_rate("RATE_OAUTH_REGISTER_PER_IP", "10/h")
+RATE_OAUTH_AUTHORIZE_PER_IP = env_rate("RATE_OAUTH_AUTHORIZE_PER_IP", "60/m")
+RATE_OAUTH_TOKEN_PER_IP = env_rate("RATE_OAUTH_TOKEN_PER_IP", "60/m")
 
 # --- API keys for agents ---------------------------------------------------------------------------------
 API_KEY_BCRYPT_ROUNDS = env_int("API_KEY_BCRYPT_ROUNDS", 12)
@@ -342,6 +351,47 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+}
+
+# --- OAuth 2.1 for MCP clients (django-oauth-toolkit) -----------------------------------------------
+# This app is the authorization server for its own /mcp: authorization code with PKCE S256 only,
+# public and confidential clients, refresh tokens rotated on every use (a replayed one revokes its
+# family), short access tokens, and tokens kept only as SHA-256 checksums (RFC 9700 token storage).
+# The grants an owner chooses on the consent page live on a connected app (api_keys), not in scopes.
+# The toolkit's own models (its swappable-model settings, which migrations referring to them need).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH_RESOURCE = f"{SITE_URL}/mcp"  # RFC 8707/9728: the one audience tokens are issued for
+OAUTH2_PROVIDER = {
+    "SCOPES": {"read": "Read orders, shipments and inventory", "read_write": "Also change them"},
+    "DEFAULT_SCOPES": ["read", "read_write"],  # no scope asked: the owner chooses on the consent page
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],  # http only for loopback (oauth.registration)
+    "ALLOW_LOCALHOST_LOOPBACK": True,  # RFC 8252: any port on localhost too, for native clients
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_ACCESS_TOKEN_SECONDS", 3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "OAUTH2_VALIDATOR_CLASS": "oauth.validator.ConnectedAppValidator",
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": False,  # http is allowed, for loopback only
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "OIDC_ISS_ENDPOINT": SITE_URL,  # the issuer is SITE_URL, never the Host header
+    # Client ID Metadata Documents: a client may name itself by an https URL publishing its metadata.
+    "CIMD_ENABLED": env_bool("OAUTH_CLIENT_METADATA_DOCUMENTS", True),
+    "CIMD_METADATA_FETCHER": "oauth.registration.MetadataDocumentFetcher",
 }
 
 # --- Internationalisation ---------------------------------------------------------------------------------

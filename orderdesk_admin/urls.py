@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tenants.urls")),
     path("keys/", include("api_keys.urls")),
+    path("", include("oauth.urls")),
     path("stores/", include("stores.urls")),
     path("webhooks/orderdesk/", include("orders.webhooks")),
     path("sandbox/api/v2/", include("sandbox.urls")),

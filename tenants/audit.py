@@ -33,6 +33,15 @@ class Action(StrEnum):
     KEY_ROTATED = "key.rotated"
     KEY_DEFAULT_STORE = "key.default_store"
     KEY_AUTH_FAILED = "key.auth_failed"
+    OAUTH_CLIENT_REGISTERED = "oauth.client_registered"
+    OAUTH_GRANTED = "oauth.granted"  # an owner approved a client on the consent page
+    OAUTH_DENIED = "oauth.denied"  # the consent page's Deny
+    OAUTH_GRANT_REFUSED = "oauth.grant_refused"  # a consent the rules refuse (role, store, scope)
+    OAUTH_TOKEN_ISSUED = "oauth.token_issued"
+    OAUTH_TOKEN_REFRESHED = "oauth.token_refreshed"
+    OAUTH_TOKEN_REFUSED = "oauth.token_refused"  # bad or expired code, PKCE failure, wrong audience
+    OAUTH_CODE_REUSED = "oauth.code_reused"
+    OAUTH_APP_REVOKED = "oauth.app_revoked"
     MEMBER_INVITED = "member.invited"
     MEMBER_JOINED = "member.joined"
     MEMBER_ROLE_CHANGED = "member.role_changed"

@@ -24,6 +24,11 @@ from tests.mcp.conftest import modern_request, raw_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Every 401 names the protected-resource metadata (RFC 9728), where MCP clients learn how to sign in.
+NO_CREDENTIAL_CHALLENGE = (
+    'Bearer realm="mcp", resource_metadata="http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"'
+)
+
 
 def tool_data(response) -> dict:
     """A tools/call response's result, as its text content says it (structured content is opt-in)."""
@@ -84,7 +89,7 @@ async def test_it_answers_401_with_a_bearer_challenge_when_no_key_is_sent(acme_d
     async with raw_http() as http:
         response = await call(http, None)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"] == 'Bearer realm="mcp"'
+    assert response.headers["www-authenticate"] == NO_CREDENTIAL_CHALLENGE
     assert spy_auth.verify == 0
 
 
@@ -100,9 +105,9 @@ async def test_it_answers_401_invalid_token_for_a_malformed_or_unknown_key(
     assert response.status_code == 401
     challenge = response.headers["www-authenticate"]
     if authorization.strip().lower() == "bearer":
-        assert challenge == 'Bearer realm="mcp"'  # nothing was presented
+        assert challenge == NO_CREDENTIAL_CHALLENGE  # nothing was presented
     else:
-        assert challenge.startswith('Bearer realm="mcp", error="invalid_token"')
+        assert challenge.startswith(NO_CREDENTIAL_CHALLENGE + ', error="invalid_token"')
 
 
 async def test_it_refuses_a_wrong_secret(acme_db, make_key, fake_registry):
@@ -119,7 +124,7 @@ async def test_it_refuses_other_schemes(acme_db, make_key, fake_registry):
     async with raw_http() as http:
         response = await call(http, None, headers={"Authorization": f"Basic {raw}"})
     assert response.status_code == 401
-    assert response.headers["www-authenticate"] == 'Bearer realm="mcp"'
+    assert response.headers["www-authenticate"] == NO_CREDENTIAL_CHALLENGE
 
 
 async def test_it_refuses_expired_and_revoked_keys(acme_db, make_key, fake_registry):
@@ -157,7 +162,7 @@ async def test_it_ignores_a_key_in_the_query_string(acme_db, make_key, fake_regi
     async with raw_http() as http:
         response = await http.post(f"/mcp?{parameter}={raw}", json=body, headers=route)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"] == 'Bearer realm="mcp"'
+    assert response.headers["www-authenticate"] == NO_CREDENTIAL_CHALLENGE
     assert spy_auth.verify == 0
 
 
@@ -170,14 +175,18 @@ async def test_it_ignores_a_signed_in_session_cookie(acme_db, alice, fake_regist
     assert response.status_code == 401
 
 
-async def test_it_serves_no_oauth_metadata_because_keys_are_provisioned_out_of_band(acme_db, fake_registry):
-    """A deliberate divergence from MCP's OAuth flow: there is no authorization server to point at, so
-    no protected-resource metadata is served and 401s carry no resource_metadata."""
+async def test_it_names_its_protected_resource_metadata_in_every_401(acme_db, fake_registry):
+    """MCP clients discover the authorization server from the 401 (RFC 9728); API keys work as before."""
     async with raw_http() as http:
         metadata = await http.get("/.well-known/oauth-protected-resource/mcp")
         response = await call(http, None)
-    assert metadata.status_code == 404
-    assert "resource_metadata" not in response.headers["www-authenticate"]
+    assert metadata.status_code == 200
+    assert metadata.json()["resource"] == "http://127.0.0.1:8000/mcp"
+    assert metadata.json()["authorization_servers"] == ["http://127.0.0.1:8000"]
+    assert (
+        'resource_metadata="http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"'
+        in (response.headers["www-authenticate"])
+    )
 
 
 async def test_it_refuses_a_foreign_origin_before_authenticating(acme_db, make_key, fake_registry, spy_auth):
@@ -337,10 +346,22 @@ async def test_it_audits_a_failed_authentication_once_per_ip_per_minute_without_
 
 async def test_it_audits_unknown_keys_without_a_tenant(acme_db, fake_registry):
     async with raw_http() as http:
-        await call(http, "garbage")
+        await call(http, "odk_garbage")
     event = await AuditEvent.objects.aget(action=Action.KEY_AUTH_FAILED)
     assert event.tenant_id is None
     assert event.detail == {"reason": "malformed key", "interface": "mcp"}
+
+
+async def test_it_audits_an_unknown_bearer_token_as_an_oauth_failure(acme_db, fake_registry):
+    async with raw_http() as http:
+        await call(http, "garbage")
+    event = await AuditEvent.objects.aget(action=Action.KEY_AUTH_FAILED)
+    assert event.tenant_id is None
+    assert event.detail == {
+        "reason": "unknown or revoked access token",
+        "interface": "mcp",
+        "credential": "oauth",
+    }
 
 
 async def test_it_accepts_a_raw_initialize_at_2025_06_18(acme_db, make_key, fake_registry):
