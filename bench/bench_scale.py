@@ -250,8 +250,6 @@ def run_config(label: str, env: dict, teams: list[dict], workers: int, agents: i
     with uvicorn(env, port, workers) as server:
         spans_before = upstream_calls(env)
         pids = proc_tree(server.pid)
-        sched_before = [cpu_and_wait(p) for p in pids]
-        load_before = os.getloadavg()[0]
         spec = {
             "url": f"http://127.0.0.1:{port}/mcp",
             "teams": teams,
@@ -265,8 +263,13 @@ def run_config(label: str, env: dict, teams: list[dict], workers: int, agents: i
             [sys.executable, __file__, "--load", f"{tmp}/spec.json"], cwd=ROOT, env=env
         )
         started = time.monotonic()
+        time.sleep(args.warm + 1)  # the app's CPU is counted from the end of the warm-up (+ start-up)
+        measured_from = time.monotonic()
+        sched_before = [cpu_and_wait(p) for p in pids]
+        load_before = os.getloadavg()[0]
         _, status, usage = os.wait4(generator.pid, 0)
         wall = time.monotonic() - started
+        measured = time.monotonic() - measured_from
         generator.returncode = os.waitstatus_to_exitcode(status)
         if generator.returncode:
             raise SystemExit(f"the load generator failed ({generator.returncode})")
@@ -307,11 +310,12 @@ def run_config(label: str, env: dict, teams: list[dict], workers: int, agents: i
         "kinds": kinds,
         "spans": spans,
         "refused": refused,
-        # CPU shares over the whole generator run (warm-up included), in cores.
-        "app_cores": app_cpu / wall,
+        # CPU shares in cores: the app's over the measured seconds, the generator's over its whole run.
+        "app_cores": app_cpu / measured,
+        "cpu_ms_per_call": app_cpu * 1000 / max(1, len(latencies)),
         "gen_cores": (usage.ru_utime + usage.ru_stime) / wall,
         # Time the app's threads were runnable but had no CPU (the machine is shared), in cores.
-        "app_starved": app_wait / wall,
+        "app_starved": app_wait / measured,
         "load": max(load_before, os.getloadavg()[0]),
         "master_rss": rss[0],
         "worker_rss": rss[1:],
@@ -323,8 +327,9 @@ def row(r: dict) -> str:
     return (
         f"{r['label']:<10} {r['workers']:>2} {r['agents']:>4} {r['calls']:>6} {r['rate']:>7.1f} "
         f"{r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>7.1f} {r['app_errors']:>4} {r['upstream_errors']:>4} "
-        f"{r['spans']:>6} {r['refused']:>4} {r['app_cores']:>5.2f} {r['app_starved']:>5.2f} "
-        f"{r['gen_cores']:>5.2f} {r['load']:>5.1f} {r['master_rss']:>6.0f}  {workers_rss}"
+        f"{r['spans']:>6} {r['refused']:>4} {r['app_cores']:>5.2f} {r['cpu_ms_per_call']:>5.1f} "
+        f"{r['app_starved']:>5.2f} {r['gen_cores']:>5.2f} {r['load']:>5.1f} {r['master_rss']:>6.0f}  "
+        f"{workers_rss}"
     )
 
 
@@ -336,7 +341,7 @@ def kinds_line(r: dict) -> str:
 
 HEADER = (
     f"{'database':<10} {'wk':>2} {'agts':>4} {'calls':>6} {'calls/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
-    f"{'p99 ms':>7} {'eapp':>4} {'eup':>4} {'upstr':>6} {'429s':>4} {'appC':>5} {'appW':>5} "
+    f"{'p99 ms':>7} {'eapp':>4} {'eup':>4} {'upstr':>6} {'429s':>4} {'appC':>5} {'ms/c':>5} {'appW':>5} "
     f"{'genC':>5} {'load':>5} {'mstRSS':>6}  worker RSS MB"
 )
 
@@ -457,8 +462,9 @@ def report(results: list[dict], elapsed: float) -> None:
     print(
         "\neapp: errors the app caused; eup: upstream refusals (429 / paced out); upstr: sandbox calls "
         "(spans); 429s: of those,\nrefused by the sandbox and retried; appC/genC: CPU cores used by the app "
-        "processes / the load generator;\nappW: cores' worth of time the app's threads were runnable but "
-        "waited for a CPU; load: 1-min load average\nof the machine; RSS = VmHWM, MB"
+        "processes / the load generator;\nms/c: app CPU ms per call; appW: cores' worth of time the app's "
+        "threads were runnable but waited for a CPU;\nload: 1-min load average of the machine; "
+        "RSS = VmHWM, MB"
     )
     print(f"sandbox (upstream) process peak RSS: {max(r['sandbox_rss'] for r in results):.0f} MB")
     by = {(r["label"], r["workers"], r["agents"]): r for r in results}
