@@ -427,16 +427,16 @@ def backend(label: str, overrides: dict, workers_list: list[int], args, results:
             raise SystemExit(f"provisioning failed:\n{done.stderr[-3000:]}")
         teams = json.loads(done.stdout.strip().splitlines()[-1])
         with uvicorn(env, sandbox_port, 1) as sandbox:
-            for workers in workers_list:
-                for agents in args.agents:
+            for n, (workers, agents) in enumerate(itertools.product(workers_list, args.agents)):
+                if n:
                     time.sleep(REFILL_SECONDS)
-                    r = run_config(label, env, teams, workers, agents, args, tmp)
-                    r["sandbox_rss"] = peak_rss_mb(sandbox.pid)
-                    results.append(r)
-                    print(row(r), flush=True)
-                    print("    " + kinds_line(r), flush=True)
-                    for kind, sample in r["samples"].items():
-                        print(f"    first {kind} error: {sample}", flush=True)
+                r = run_config(label, env, teams, workers, agents, args, tmp)
+                r["sandbox_rss"] = peak_rss_mb(sandbox.pid)
+                results.append(r)
+                print(row(r), flush=True)
+                print("    " + kinds_line(r), flush=True)
+                for kind, sample in r["samples"].items():
+                    print(f"    first {kind} error: {sample}", flush=True)
 
 
 def main() -> None:
