@@ -236,7 +236,7 @@ if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", REDIS_KEY_PREFIX):
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kernel.redis_cache.SharedClientRedisCache",  # one connection pool per process
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
         }

@@ -19,13 +19,14 @@ import os
 import uuid
 
 from django.conf import settings
-from django.core.cache.backends.redis import RedisCache
 from django.test.utils import override_settings
+
+from kernel.redis_cache import SharedClientRedisCache
 
 PREFIX_VARIABLE = "REDIS_KEY_PREFIX"
 
 
-class RunScopedRedisCache(RedisCache):
+class RunScopedRedisCache(SharedClientRedisCache):
     """Django's Redis cache whose `clear()` forgets this cache's keys only, never the database."""
 
     def clear(self) -> None:
