@@ -395,6 +395,8 @@ class McpGuard:
                 actor = await self._authenticate(scope, send, ip)
                 if actor is None:
                     return
+                # Every log line of this request names the tenant, also for calls that run no operation.
+                context.note(tenant=str(actor.tenant.pk))
                 if scope.get("method") == "GET":
                     await _respond(
                         send,

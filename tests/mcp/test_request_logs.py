@@ -43,6 +43,17 @@ async def test_an_mcp_tool_call_logs_its_operation_and_its_request(acme_db, make
     assert raw not in logs.text
 
 
+async def test_an_mcp_request_that_runs_no_operation_is_logged_with_its_tenant(acme_db, make_key):
+    raw = await make_key(acme_db, scope="read")
+    body, headers = modern_request("tools/list")
+    with json_logs() as logs:
+        async with raw_http({**headers, "Authorization": f"Bearer {raw}"}) as http:
+            response = await http.post("/mcp", json=body)
+    assert response.status_code == 200
+    (finished,) = logs.find("request finished")
+    assert (finished["status"], finished["tenant"]) == (200, str(acme_db.pk))
+
+
 async def test_a_refused_mcp_request_is_logged_without_its_key(committed):
     body, headers = modern_request("tools/list")
     with json_logs() as logs:
