@@ -4,10 +4,11 @@
     order = await cached(tenant.id, store.pk, "orders", {"order_id": "7"}, TTL_ORDERS, fetch, item="7")
     await invalidate(tenant.id, store.pk, "orders", items=["7"])  # after a write that changed order 7
 
-Keys hold the tenant, the store, the resource, the resource's *generations* and a SHA-256 of the
-canonical JSON of every argument, so two calls that differ in any argument, or come from different
-tenants, never share an entry. `invalidate` bumps generations: every entry under them stops being
-found at once, on locmem and on Redis alike, without scanning keys; the orphans expire by TTL.
+Keys hold the tenant, the store, the resource and a SHA-256 of the canonical JSON of every argument,
+so two calls that differ in any argument, or come from different tenants, never share an entry. Each
+entry records the resource's *generations* it was stored under, read with it in one round trip.
+`invalidate` bumps generations: every entry stored under the old ones stops being a hit at once, on
+locmem and on Redis alike, without scanning keys; it expires by TTL or is overwritten.
 
 A read of one record (`item`) hangs on that record's own generation and on one shared by every record
 of the resource; any other read (a list, a search, a summary) on the resource's generation. So a write
@@ -75,21 +76,22 @@ def _scopes(resource: str, item: Any) -> list[str]:
     return [f"{resource}#each", f"{resource}#{_item_name(item)}"]
 
 
-def _generations(cache, tenant_id: Any, store_id: Any, scopes: list[str]) -> list[int]:
-    keys = [_generation_key(tenant_id, store_id, scope) for scope in scopes]
-    found = cache.get_many(keys)  # one round trip for all of them
-    for key in keys:
-        if found.get(key) is None:
-            cache.add(key, secrets.randbits(48), timeout=None)  # only the first concurrent add wins
-            found[key] = cache.get(key)
-    return [int(found[key]) if found[key] is not None else 0 for key in keys]
+def _lookup(cache, tenant_id: Any, store_id: Any, resource: str, args: dict[str, Any], item: Any) -> tuple:
+    """The entry's key, the current generations it must carry, and the entry if it carries them.
 
-
-def _key(cache, tenant_id: Any, store_id: Any, resource: str, args: dict[str, Any], item: Any = None) -> str:
-    scopes = _scopes(resource, item)
-    generation = ".".join(str(g) for g in _generations(cache, tenant_id, store_id, scopes))
+    The generations and the entry are read together, in one round trip: an entry records the
+    generations it was stored under, so one left from before an invalidation is a miss."""
+    generation_keys = [_generation_key(tenant_id, store_id, scope) for scope in _scopes(resource, item)]
     name = resource if item is None else f"{resource}#{_item_name(item)}"
-    return f"{PREFIX}:{tenant_id}:{store_id}:{name}:{generation}:{args_digest(args)}"
+    key = f"{PREFIX}:{tenant_id}:{store_id}:{name}:{args_digest(args)}"
+    found = cache.get_many([*generation_keys, key])
+    for generation_key in generation_keys:
+        if found.get(generation_key) is None:
+            cache.add(generation_key, secrets.randbits(48), timeout=None)  # the first concurrent add wins
+            found[generation_key] = cache.get(generation_key)
+    generations = tuple(int(found[k]) if found[k] is not None else 0 for k in generation_keys)
+    entry = found.get(key)
+    return key, generations, entry if entry is not None and entry[0] == generations else None
 
 
 async def cached[T](
@@ -106,18 +108,12 @@ async def cached[T](
 
     `item` names the one record the read is about (e.g. the order id of orders_get); leave it None for
     reads that may hold several records (lists, searches, summaries)."""
-
-    def lookup() -> tuple[str, Any]:
-        cache = _cache()
-        key = _key(cache, tenant_id, store_id, resource, args, item)
-        return key, cache.get(key)
-
-    key, hit = await _call(lookup)
+    key, generations, hit = await _call(lambda: _lookup(_cache(), tenant_id, store_id, resource, args, item))
     metrics.count_cache_lookup(resource, hit is not None)
     if hit is not None:
-        return hit[0]  # stored in a 1-tuple so that a cached None is a hit too
+        return hit[1]  # stored as (generations, value), so that a cached None is a hit too
     value = await fetch()
-    await _call(lambda: _cache().set(key, (value,), timeout=ttl))
+    await _call(lambda: _cache().set(key, (generations, value), timeout=ttl))
     return value
 
 
