@@ -9,7 +9,8 @@ apart from the app's). Each agent loops, without think time, over a mix of:
   70 %  hot reads     orders_get of its store's hot order, or orders_list of its store's first page
                       (the same ones again and again: the read cache answers)
   20 %  cold reads    orders_get of an order not read lately (cache miss: one sandbox call)
-  10 %  writes        orders_add_note on an order (two sandbox calls, the cache of the store dropped)
+  10 %  writes        orders_add_note on an order (two sandbox calls; that order's cached reads and the
+                      store's cached lists are dropped)
 
 with 20 and 100 agents, on `uvicorn --workers 1, 2, 4` with PostgreSQL + Redis (`--postgres`,
 `--redis`; default: DATABASE_URL and REDIS_URL from the environment; the benchmark creates and drops

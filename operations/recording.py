@@ -7,6 +7,7 @@ knows nothing about them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -112,35 +113,58 @@ def _save(
 ) -> Trace:
     """Save the trace and its spans, and audit a write, in one transaction. The trace is saved in a
     savepoint of its own: if the database refuses it, the audit row of a write that happened upstream
-    is still written, and the failure is logged under the request id the caller was given."""
+    is still written, and the failure is logged under the request id the caller was given. A call
+    that is not audited saves its trace with as few round trips as keep it whole."""
     outcome, error_code, error_message = _outcome(error)
     failure: Exception | None = None
+
+    def create() -> Trace:
+        return _create_trace(
+            op=op,
+            actor=actor,
+            source=source,
+            arguments=arguments,
+            recorder=recorder,
+            result=result,
+            outcome=outcome,
+            error_code=error_code,
+            error_message=error_message,
+            duration_ms=duration_ms,
+        )
+
+    if not _is_audited(op, error):
+        # Only the trace is written (most reads): no audit row has to survive a refused trace, so no
+        # savepoint inside a transaction, and a trace without spans is one INSERT in autocommit.
+        # Inside a caller's transaction it still gets a savepoint, so a refusal leaves that intact.
+        alone = not recorder.spans and not transaction.get_connection().in_atomic_block
+        try:
+            with contextlib.nullcontext() if alone else transaction.atomic():
+                return create()
+        except Exception as exc:
+            _log_unrecorded(op)
+            raise TraceNotRecorded(f"the trace of {op.name} was not recorded") from exc
     with transaction.atomic():
         try:
             with transaction.atomic():
-                trace: Trace | None = _create_trace(
-                    op=op,
-                    actor=actor,
-                    source=source,
-                    arguments=arguments,
-                    recorder=recorder,
-                    result=result,
-                    outcome=outcome,
-                    error_code=error_code,
-                    error_message=error_message,
-                    duration_ms=duration_ms,
-                )
+                trace: Trace | None = create()
         except Exception as exc:
             trace, failure = None, exc
-            logger.exception(
-                "the trace of operation %s was not recorded (request %s)",
-                op.name,
-                context.current().request_id,
-            )
+            _log_unrecorded(op)
         _audit_call(op, actor, recorder, error, error_message, arguments, trace)
     if trace is None:
         raise TraceNotRecorded(f"the trace of {op.name} was not recorded") from failure
     return trace
+
+
+def _log_unrecorded(op: Operation) -> None:
+    logger.exception(
+        "the trace of operation %s was not recorded (request %s)", op.name, context.current().request_id
+    )
+
+
+def _is_audited(op: Operation, error: BaseException | None) -> bool:
+    """Whether `_audit_call` writes an event for this call: a refusal, or a write sent upstream."""
+    return isinstance(error, Forbidden) or (not op.read_only and op.toolset != "stores")
 
 
 def _create_trace(
@@ -212,7 +236,7 @@ def _audit_call(
     trace_ref = {"trace": str(trace.id)} if trace is not None else {}
     if isinstance(error, Forbidden):
         audit_refusal(op, actor, **trace_ref)
-    elif not op.read_only and op.toolset != "stores":
+    elif _is_audited(op, error):
         # Upstream writes are audited here, once for every interface. Store operations change our
         # own database and audit themselves in their services (store.created, key.default_store, …).
         audit(

@@ -5,8 +5,10 @@
 passes, sent once the trace (and the write's audit row) is committed: so the news goes out once per
 changed order, after commit, and never for a write that failed.
 
-`drop_cached_reads` drops the store's cached order reads (orders_get, orders_list, the summaries):
-they share the "orders" resource of stores.cache, whose generation bump reaches every process.
+`drop_cached_reads` drops the changed order's cached reads (orders_get) and the store's cached lists
+(orders_list, the summaries), which may hold it; the cached reads of other orders stay. Without an
+order id it drops every cached order read of the store. The generations of stores.cache it bumps are
+shared by every process.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from stores.changes import order_changed
 ORDER_TOOLSETS = frozenset({"orders", "order_items", "shipments"})
 
 
-async def drop_cached_reads(sender: Any, *, tenant_id: Any, store_id: Any, **kwargs: Any) -> None:
-    await invalidate(tenant_id, store_id, "orders")
+async def drop_cached_reads(
+    sender: Any, *, tenant_id: Any, store_id: Any, order_id: Any = None, **kwargs: Any
+) -> None:
+    changed = _ids(order_id)
+    await invalidate(tenant_id, store_id, "orders", items=changed or None)
 
 
 def _ids(value: Any) -> list[str]:

@@ -36,4 +36,4 @@ async def delete_record(
             with upstream_errors(not_found=not_found, field=field):
                 return await call.delete(path)
         finally:
-            await call.invalidate(resource)
+            await call.invalidate(resource, items=[record_id])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,11 +63,12 @@ class StoreCall:
     async def delete(self, path: str) -> dict[str, Any]:
         return await self._send("delete", path)
 
-    async def cached(self, resource: str, args: dict[str, Any], ttl: int, fetch) -> Any:
-        return await cached(self.tenant.pk, self.store.pk, resource, args, ttl, fetch)
+    async def cached(self, resource: str, args: dict[str, Any], ttl: int, fetch, *, item: Any = None) -> Any:
+        return await cached(self.tenant.pk, self.store.pk, resource, args, ttl, fetch, item=item)
 
-    async def invalidate(self, *resources: str) -> None:
-        await invalidate(self.tenant.pk, self.store.pk, *resources)
+    async def invalidate(self, *resources: str, items: Iterable[Any] | None = None) -> None:
+        """Drop cached reads (stores.cache.invalidate): of `items` and the lists, or all without items."""
+        await invalidate(self.tenant.pk, self.store.pk, *resources, items=items)
 
 
 # Resolving `store` costs a database round trip, which would be most of a cached read. The answer is

@@ -109,7 +109,7 @@ async def update_record(
                 fetch=fetch, apply=apply, send=send, label=label, snapshot=snapshot, compare=compare
             )
         finally:
-            await call.invalidate(resource)
+            await call.invalidate(resource, items=[record_id])
     unsent = not updated.changed and snapshot is not None
     tracing.note_after(snapshot(updated.record) if unsent and snapshot else updated.record)
     return updated

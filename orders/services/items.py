@@ -70,7 +70,7 @@ async def order_items_add(
             ):
                 envelope = await call.post(f"/orders/{order_id}/order-items", dict(item_data))
         finally:
-            await call.invalidate("orders")
+            await call.invalidate("orders", items=[order_id])
         item = record_of(envelope, "order_item")
         if item is None:  # OrderDesk answers "Order Item Added" without the item: find the new one
             after = await fetch_order(call, order_id)

@@ -66,7 +66,7 @@ async def orders_move(
         ):
             envelope = await call.post("/move-orders", body)
     finally:
-        await call.invalidate("orders")
+        await call.invalidate("orders", items=ids)
     results = [
         MovedOrder(
             order_id=as_str_id(row.get("order_id")),
@@ -136,7 +136,7 @@ async def orders_add_note(
                     f"/orders/{order_id}/order-history", {"note": note, "source_name": HISTORY_SOURCE}
                 )
         finally:
-            await call.invalidate("orders")
+            await call.invalidate("orders", items=[order_id])
     after = record_of(envelope, "order") or {}
     new_history = [h for h in as_list(after.get("order_history")) if isinstance(h, dict)] or [
         *history,

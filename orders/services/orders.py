@@ -273,7 +273,7 @@ async def orders_get(
         return project(order, fields, folders)
 
     args = {"op": "orders_get", "order_id": order_id, "fields": fields, "history": get_order_history}
-    return await call.cached("orders", args, TTL_ORDERS, fetch)
+    return await call.cached("orders", args, TTL_ORDERS, fetch, item=order_id)
 
 
 # --- orders_create -----------------------------------------------------------------------------------------
@@ -377,7 +377,8 @@ async def orders_create(
             ):
                 envelope = await call.post("/orders", body)
         finally:
-            await call.invalidate("orders")
+            # Only the lists: a new order has no cached read of its own (a missing order is not cached).
+            await call.invalidate("orders", items=[])
         created = record_of(envelope, "order") or {}
         tracing.note_after(created)
         return project(created, "full", folders)

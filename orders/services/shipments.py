@@ -97,7 +97,7 @@ async def shipments_add(
         except InvalidInput as exc:
             raise _duplicate(call, order_id, tracking) if NOT_ADDED in exc.message.lower() else exc from None
         finally:
-            await call.invalidate("orders")
+            await call.invalidate("orders", items=[order_id])
         shipment = record_of(envelope, "shipment")
         if shipment is None:  # OrderDesk answers "Shipment Added" without the shipment
             shipment = _with_tracking(await _shipments_of(call, order_id), tracking) or {
@@ -161,7 +161,7 @@ async def shipments_update(
             with upstream_errors(not_found=not_found, field="shipment_id", rejected_field="changes"):
                 envelope = await call.put(f"/orders/{order_id}/shipments/{shipment_id}", payload)
         finally:
-            await call.invalidate("orders")
+            await call.invalidate("orders", items=[order_id])
     updated = record_of(envelope, "shipment") or merged
     tracing.note_after(updated)
     return Shipment.model_validate(updated)
@@ -282,7 +282,7 @@ async def shipments_add_batch(
                 if progress is not None:
                     await progress(len(outcomes), len(rows), f"chunk {number} of {len(chunks)} sent")
         finally:
-            await call.invalidate("orders")
+            await call.invalidate("orders", items=[row["order_id"] for row in rows])
         tracing.note_after([o.model_dump() for o in outcomes])
         return ShipmentBatchResult(
             added=sum(o.status == "added" for o in outcomes),

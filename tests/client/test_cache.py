@@ -101,6 +101,35 @@ async def test_it_invalidates_several_resources_and_resources_never_read():
     assert await cached(TENANT, STORE, "inventory", {}, TTL_INVENTORY, inventory) == {"call": 2}
 
 
+async def test_invalidating_some_records_drops_their_reads_and_every_list_only():
+    list_fetch, seven, eight = Fetch(), Fetch(), Fetch()
+    order = {"order_id": "7"}
+    await cached(TENANT, STORE, "orders", {"limit": 25}, TTL_ORDERS, list_fetch)
+    await cached(TENANT, STORE, "orders", order, TTL_ORDERS, seven, item="7")
+    await cached(TENANT, STORE, "orders", {"order_id": "8"}, TTL_ORDERS, eight, item="8")
+
+    await invalidate(TENANT, STORE, "orders", items=[7])
+
+    assert await cached(TENANT, STORE, "orders", {"limit": 25}, TTL_ORDERS, list_fetch) == {"call": 2}
+    assert await cached(TENANT, STORE, "orders", order, TTL_ORDERS, seven, item="7") == {"call": 2}
+    assert await cached(TENANT, STORE, "orders", {"order_id": "8"}, TTL_ORDERS, eight, item=8) == {"call": 1}
+
+
+async def test_invalidating_no_record_drops_only_the_lists_and_without_items_everything():
+    list_fetch, seven = Fetch(), Fetch()
+    order = {"order_id": "7"}
+    await cached(TENANT, STORE, "orders", {"limit": 25}, TTL_ORDERS, list_fetch)
+    await cached(TENANT, STORE, "orders", order, TTL_ORDERS, seven, item="7")
+
+    await invalidate(TENANT, STORE, "orders", items=[])
+    assert await cached(TENANT, STORE, "orders", {"limit": 25}, TTL_ORDERS, list_fetch) == {"call": 2}
+    assert await cached(TENANT, STORE, "orders", order, TTL_ORDERS, seven, item="7") == {"call": 1}
+
+    await invalidate(TENANT, STORE, "orders")
+    assert await cached(TENANT, STORE, "orders", {"limit": 25}, TTL_ORDERS, list_fetch) == {"call": 3}
+    assert await cached(TENANT, STORE, "orders", order, TTL_ORDERS, seven, item="7") == {"call": 2}
+
+
 async def test_it_does_not_revive_old_entries_when_a_generation_counter_is_lost():
     fetch = Fetch()
     await cached(TENANT, STORE, "orders", {}, TTL_ORDERS, fetch)

@@ -200,12 +200,71 @@ def test_it_invalidates_order_reads_after_every_order_write(od, acme_store, alic
             shipment_data={"tracking_number": "1Z9"},
         )
     else:
-        other = od.add_order()
-        call(services.orders_get, alice_actor, order_id=other["id"])
-        call(services.orders_delete, alice_actor, order_id=other["id"])
+        call(services.orders_delete, alice_actor, order_id=order["id"])
     reads = od.count("GET", f"/orders/{order['id']}")
-    call(services.orders_get, alice_actor, order_id=order["id"])
+    if write == "delete":
+        with pytest.raises(NotFound):
+            call(services.orders_get, alice_actor, order_id=order["id"])
+    else:
+        call(services.orders_get, alice_actor, order_id=order["id"])
     assert od.count("GET", f"/orders/{order['id']}") == reads + 1
+
+
+ORDER_WRITES = {
+    "update": lambda actor, order_id: call(
+        services.orders_update, actor, order_id=order_id, changes={"email": "new@example.com"}
+    ),
+    "move": lambda actor, order_id: call(services.orders_move, actor, order_id=order_id, folder="Shipped"),
+    "note": lambda actor, order_id: call(services.orders_add_note, actor, order_id=order_id, note="Checked"),
+    "item": lambda actor, order_id: call(
+        services.order_items_add, actor, order_id=order_id, item_data={"name": "Gadget"}
+    ),
+    "shipment": lambda actor, order_id: call(
+        services.shipments_add, actor, order_id=order_id, shipment_data={"tracking_number": "1Z9"}
+    ),
+    "batch shipment": lambda actor, order_id: call(
+        services.shipments_add_batch, actor, shipments=[{"order_id": order_id, "tracking_number": "1Z8"}]
+    ),
+    "delete": lambda actor, order_id: call(services.orders_delete, actor, order_id=order_id),
+}
+
+
+@pytest.mark.parametrize("write", ORDER_WRITES)
+def test_a_write_to_one_order_keeps_the_cached_read_of_another_order(od, acme_store, alice_actor, write):
+    changed, other = od.add_order(), od.add_order()
+    call(services.orders_get, alice_actor, order_id=other["id"])
+    ORDER_WRITES[write](alice_actor, changed["id"])
+    call(services.orders_get, alice_actor, order_id=other["id"])
+    assert od.count("GET", f"/orders/{other['id']}") == 1
+
+
+@pytest.mark.parametrize("write", ORDER_WRITES)
+def test_a_write_to_an_order_drops_its_own_cached_read_and_the_lists(od, acme_store, alice_actor, write):
+    changed = od.add_order()
+    call(services.orders_list, alice_actor)
+    call(services.orders_get, alice_actor, order_id=changed["id"])
+    reads = od.count("GET", f"/orders/{changed['id']}")
+    ORDER_WRITES[write](alice_actor, changed["id"])
+    if write == "delete":
+        with pytest.raises(NotFound):
+            call(services.orders_get, alice_actor, order_id=changed["id"])
+    else:
+        call(services.orders_get, alice_actor, order_id=changed["id"])
+    call(services.orders_list, alice_actor)
+    assert od.count("GET", f"/orders/{changed['id']}") > reads
+    assert od.count("GET", "/orders") == 2
+
+
+def test_creating_an_order_drops_the_lists_and_keeps_the_cached_reads_of_orders(od, acme_store, alice_actor):
+    existing = od.add_order()
+    call(services.orders_list, alice_actor)
+    call(services.orders_get, alice_actor, order_id=existing["id"])
+    data = {"shipping": {"first_name": "Ada"}, "order_items": [{"name": "Widget"}]}
+    call(services.orders_create, alice_actor, order_data=data)
+    call(services.orders_list, alice_actor)
+    call(services.orders_get, alice_actor, order_id=existing["id"])
+    assert od.count("GET", "/orders") == 2
+    assert od.count("GET", f"/orders/{existing['id']}") == 1
 
 
 # --- orders_get --------------------------------------------------------------------------------------------

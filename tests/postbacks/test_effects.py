@@ -32,6 +32,34 @@ def test_a_postback_makes_the_next_orders_get_fetch_the_order_again(client, od, 
     assert od.count("GET", f"/orders/{row['id']}") == 2
 
 
+def test_a_postback_for_one_order_keeps_the_cached_read_of_another_order(client, od, acme_store, alice_actor):
+    changed, other = od.add_order(), od.add_order()
+    get_other = {"tenant": alice_actor.tenant, "actor": alice_actor, "order_id": str(other["id"])}
+    run(services.orders_get, **get_other)
+    assert client.post(**delivery(acme_store, order(str(changed["id"])))).status_code == 200
+    run(services.orders_get, **get_other)
+    assert od.count("GET", f"/orders/{other['id']}") == 1
+
+
+def test_a_postback_for_an_order_drops_the_cached_lists(client, od, acme_store, alice_actor):
+    row = od.add_order()
+    run(services.orders_list, tenant=alice_actor.tenant, actor=alice_actor)
+    assert client.post(**delivery(acme_store, order(str(row["id"])))).status_code == 200
+    run(services.orders_list, tenant=alice_actor.tenant, actor=alice_actor)
+    assert od.count("GET", "/orders") == 2
+
+
+def test_a_change_to_an_unknown_order_drops_every_cached_order_read(od, acme_store, alice_actor):
+    row = od.add_order()
+    get = {"tenant": alice_actor.tenant, "actor": alice_actor, "order_id": str(row["id"])}
+    run(services.orders_get, **get)
+    async_to_sync(order_changed.asend)(
+        sender=None, tenant_id=acme_store.tenant_id, store_id=acme_store.pk, order_id="", origin="write"
+    )
+    run(services.orders_get, **get)
+    assert od.count("GET", f"/orders/{row['id']}") == 2
+
+
 def test_a_postback_trace_reaches_the_live_tail_signal(client, acme_store):
     seen = []
 
