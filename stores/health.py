@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import datetime
 
 from asgiref.sync import sync_to_async
+from django.db.models import Q
 from django.utils import timezone
 
 from kernel.errors import UpstreamAuthFailed
@@ -73,21 +75,23 @@ def breaker_reset(*, tenant: Tenant, actor: Actor, store: Store) -> bool:
     return was_open
 
 
-def _note_verdict(store: Store, *, ok: bool) -> None:
+def _note_verdict(store: Store, *, ok: bool, call_started: datetime) -> None:
     """Record that a call showed the credentials rejected, or working again after a rejection.
 
-    A store never tested keeps "never tested" on success: its first calls should not each write."""
+    A store never tested keeps "never tested" on success: its first calls should not each write. An
+    accepted call clears only a rejection seen before it began: an operation's calls run side by side,
+    and one begun earlier says nothing about a rejection another saw meanwhile."""
     if store.last_test_ok is ok or (ok and store.last_test_ok is None):
         return
     message = ACCEPTED_MESSAGE if ok else REJECTED_MESSAGE
     now = timezone.now()
     # Only when the stored verdict differs, so concurrent calls that learn the same thing write once.
-    changed = (
-        Store.objects.filter(pk=store.pk, tenant_id=store.tenant_id)
-        .exclude(last_test_ok=ok)
-        .update(last_test_at=now, last_test_ok=ok, last_test_message=message)
-    )
-    store.last_test_at, store.last_test_ok, store.last_test_message = now, ok, message
+    stored = Store.objects.filter(pk=store.pk, tenant_id=store.tenant_id).exclude(last_test_ok=ok)
+    if ok:
+        stored = stored.filter(Q(last_test_at__isnull=True) | Q(last_test_at__lt=call_started))
+    changed = stored.update(last_test_at=now, last_test_ok=ok, last_test_message=message)
+    if changed or not ok:  # a rejection stands either way; a refused clearing leaves it as it was
+        store.last_test_at, store.last_test_ok, store.last_test_message = now, ok, message
     if changed:
         audit(
             Action.STORE_TESTED,
@@ -98,19 +102,20 @@ def _note_verdict(store: Store, *, ok: bool) -> None:
         )
 
 
-async def _note_call_outcome(store: Store, *, rejected: bool) -> None:
+async def _note_call_outcome(store: Store, *, rejected: bool, call_started: datetime) -> None:
     """A query only when the verdict changes."""
     if (store.last_test_ok is False) if rejected else (store.last_test_ok is not False):
         return
-    await sync_to_async(_note_verdict)(store, ok=not rejected)
+    await sync_to_async(_note_verdict)(store, ok=not rejected, call_started=call_started)
 
 
 async def watch_credentials[T](store: Store, call: Awaitable[T]) -> T:
     """Await one upstream call made for `store`, noting what it showed about the credentials."""
+    started = timezone.now()
     try:
         result = await call
     except UpstreamAuthFailed:
-        await _note_call_outcome(store, rejected=True)
+        await _note_call_outcome(store, rejected=True, call_started=started)
         raise
-    await _note_call_outcome(store, rejected=False)
+    await _note_call_outcome(store, rejected=False, call_started=started)
     return result

@@ -1,5 +1,7 @@
 """A store's page tells the truth: credentials rejected on a call, the breaker's state, the rate budget."""
 
+import asyncio
+
 import pytest
 from django.urls import reverse
 
@@ -90,3 +92,38 @@ def test_another_tenants_store_breaker_cannot_be_reset(client, charlie, acme_sto
     response = sign_in(client, charlie).post(reverse("stores:breaker-reset", args=[acme_store.pk]))
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="store.breaker_reset").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_call_accepted_after_starting_before_a_rejection_does_not_clear_it(acme_store):
+    """One operation's calls run side by side: the call that began before OrderDesk rejected the
+    credentials says nothing about that rejection, whichever of the two finishes last."""
+    rejected_noted = asyncio.Event()
+
+    async def accepted_once_rejection_is_noted():
+        await rejected_noted.wait()
+        return "ok"
+
+    async def rejected():
+        raise UpstreamAuthFailed("Invalid API Key or Store ID", status=401)
+
+    async def rejection_then_signal():
+        try:
+            await health.watch_credentials(acme_store, rejected())
+        finally:
+            rejected_noted.set()
+
+    accepted = asyncio.create_task(health.watch_credentials(acme_store, accepted_once_rejection_is_noted()))
+    await asyncio.sleep(0)  # the accepted call is under way before the rejected one is made
+    with pytest.raises(UpstreamAuthFailed):
+        await rejection_then_signal()
+    assert await accepted == "ok"
+    await acme_store.arefresh_from_db()
+    assert acme_store.last_test_ok is False and acme_store.last_test_message == health.REJECTED_MESSAGE
+
+    async def accepted_later():
+        return "ok"
+
+    await health.watch_credentials(acme_store, accepted_later())  # begun after the rejection: clears it
+    await acme_store.arefresh_from_db()
+    assert acme_store.last_test_ok is True
