@@ -24,8 +24,10 @@ def detail(client, store):
 def test_credentials_rejected_on_a_call_show_on_the_store_page(client, alice, acme_store, fake_client):
     acme_store.last_test_ok, acme_store.last_test_message = True, "Connection successful"
     acme_store.save()
-    fake_client.answers["/store"] = STORE_ENVELOPE
-    fake_client.answers["/orders/1001"] = UpstreamAuthFailed("Invalid API Key or Store ID", status=401)
+    # OrderDesk rejects every call made with revoked credentials, the store-settings fetch that runs
+    # beside the order's included: one accepted there would rightly clear the verdict again.
+    rejection = UpstreamAuthFailed("Invalid API Key or Store ID", status=401)
+    fake_client.answers.update({"/store": rejection, "/orders/1001": rejection})
     with pytest.raises(UpstreamAuthFailed):
         run(orders.orders_get, tenant=acme_store.tenant, actor=actor_for(alice), order_id="1001")
     acme_store.refresh_from_db()
