@@ -67,6 +67,27 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
+def sandbox_owner_and_store(team: str):
+    """In a freshly migrated database: a team named `team`, its owner's Actor, and a sandbox Store (20
+    orders) with the sandbox's own bucket switched off, so the figures are the app's, not the pacing's."""
+    from django.core.management import call_command
+
+    from sandbox.models import SandboxStore
+    from sandbox.provisioning import provision_sandbox_store
+    from stores.models import Store
+    from tenants.actors import Actor
+    from tenants.models import Membership, Role, Tenant, User
+
+    call_command("migrate", verbosity=0)
+    tenant = Tenant.objects.create(name=team)
+    user = User.objects.create_user("owner@bench.test")
+    membership = Membership.objects.create(tenant=tenant, user=user, role=Role.OWNER)
+    store = provision_sandbox_store(tenant=tenant, orders=20, seed=3)
+    SandboxStore.objects.filter(store=store).update(rate_limit_enabled=False)
+    actor = Actor.for_membership(Membership.objects.select_related("tenant", "user").get(pk=membership.pk))
+    return actor, Store.objects.select_related("tenant").get(pk=store.pk)
+
+
 def manage(env: dict[str, str], *args: str) -> str:
     """Run `manage.py args…` with `env`; its stdout, stripped. A failure ends the benchmark."""
     done = subprocess.run(

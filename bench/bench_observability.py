@@ -28,28 +28,10 @@ import statistics
 import tempfile
 import time
 
-from _harness import environment, free_port, serve, setup_django
+from _harness import environment, free_port, sandbox_owner_and_store, serve, setup_django
 
 COUNTERS = ("count_operation", "count_upstream", "count_cache_lookup", "count_governor_wait")
 LOGGERS = ("kernel.access", "operations.calls")
-
-
-def create_store():
-    from django.core.management import call_command
-
-    from sandbox.models import SandboxStore
-    from sandbox.provisioning import provision_sandbox_store
-    from tenants.actors import Actor
-    from tenants.models import Membership, Role, Tenant, User
-
-    call_command("migrate", verbosity=0)
-    tenant = Tenant.objects.create(name="Observability Bench")
-    user = User.objects.create_user("owner@bench.test")
-    membership = Membership.objects.create(tenant=tenant, user=user, role=Role.OWNER)
-    store = provision_sandbox_store(tenant=tenant, orders=20, seed=3)
-    SandboxStore.objects.filter(store=store).update(rate_limit_enabled=False)
-    actor = Actor.for_membership(Membership.objects.select_related("tenant", "user").get(pk=membership.pk))
-    return actor, store
 
 
 class Switches:
@@ -146,7 +128,7 @@ def main() -> None:
         port = free_port()
         env = environment(var_dir, port)
         setup_django(env)
-        actor, store = create_store()
+        actor, store = sandbox_owner_and_store("Observability Bench")
         variants = ["baseline", "on"] + (["on+otel"] if Switches._otel_provider() else [])
         with serve(env, port):
             times = asyncio.run(measure(actor, store, variants, args.calls, args.warmup))

@@ -31,30 +31,10 @@ import statistics
 import tempfile
 import time
 
-from _harness import environment, free_port, serve, setup_django
+from _harness import environment, free_port, sandbox_owner_and_store, serve, setup_django
 
 GOAL_COLD_OVERHEAD_MS = 3.0
 GOAL_WARM_SPEEDUP = 20.0
-
-
-def create_store():
-    """The owner's Actor and the sandbox Store, with the sandbox's own bucket switched off."""
-    from django.core.management import call_command
-
-    from sandbox.models import SandboxStore
-    from sandbox.provisioning import provision_sandbox_store
-    from stores.models import Store
-    from tenants.actors import Actor
-    from tenants.models import Membership, Role, Tenant, User
-
-    call_command("migrate", verbosity=0)
-    tenant = Tenant.objects.create(name="Overhead Bench")
-    user = User.objects.create_user("owner@bench.test")
-    membership = Membership.objects.create(tenant=tenant, user=user, role=Role.OWNER)
-    store = provision_sandbox_store(tenant=tenant, orders=20, seed=3)
-    SandboxStore.objects.filter(store=store).update(rate_limit_enabled=False)
-    actor = Actor.for_membership(Membership.objects.select_related("tenant", "user").get(pk=membership.pk))
-    return actor, Store.objects.select_related("tenant").get(pk=store.pk)
 
 
 async def measure(actor, store, calls: int, warmup: int) -> dict[str, list[float]]:
@@ -119,7 +99,7 @@ def main() -> None:
         port = free_port()
         env = environment(var_dir, port)
         setup_django(env)
-        actor, store = create_store()
+        actor, store = sandbox_owner_and_store("Overhead Bench")
         with serve(env, port):
             times = asyncio.run(measure(actor, store, args.calls, args.warmup))
 

@@ -1,5 +1,9 @@
 """Small helpers shared by the test modules."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 from asgiref.sync import async_to_sync
 from django.test import Client
 
@@ -34,3 +38,20 @@ def run(service, **kwargs):
 
 # A date range wide enough for every demo order the sandbox makes (orders_list filters on dates).
 WIDE = {"search_start_date": "2000-01-01", "search_end_date": "2100-01-01"}
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -c code` in a fresh process from the repository root, with exactly `env`: for what a
+    process sets up once at start (settings, logging, metrics, telemetry). Fails on a non-zero exit."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )

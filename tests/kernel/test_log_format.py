@@ -7,16 +7,13 @@ import json
 import logging
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from kernel import context
+from tests.helpers import run_python
 from tests.logs import json_logs
 
-ROOT = Path(__file__).resolve().parents[2]
 AGENT_KEY = "odk_AbCd1234_" + "s3cr3tS3cr3tS3cr3tS3cr3tS3cr3t"
 ORDERDESK_KEY = "4f1c9a7e2b6d4e8fa0c3b5d7e9f1a2c4"
 MAGIC_TOKEN = "Zq9xK2mN4pR7sT1vW3yB5dF8hJ0lC6gE"
@@ -139,15 +136,7 @@ def _log_in_a_fresh_process(log_format: str | None) -> str:
         f"logging.getLogger('orders.x').warning('moved %s', 'A-1\\nfake', extra={extra!r})"
     )
     env["DJANGO_SETTINGS_MODULE"] = "orderdesk_admin.settings"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = run_python(code, env)
     return done.stderr
 
 

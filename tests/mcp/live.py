@@ -24,9 +24,8 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def live_connect(raw_key: str) -> AsyncIterator[Client]:
-    """A 2026-07-28 SDK client for `raw_key` against the application served by uvicorn in this loop."""
-    port = free_port()
+async def serving_on(port: int) -> AsyncIterator[None]:
+    """The application served by uvicorn in this event loop on 127.0.0.1:`port`, until the block ends."""
     server = uvicorn.Server(
         uvicorn.Config(
             application,
@@ -44,11 +43,19 @@ async def live_connect(raw_key: str) -> AsyncIterator[Client]:
             while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
                 await anyio.sleep(0.01)
         try:
-            headers = {"Authorization": f"Bearer {raw_key}"}
-            async with (
-                httpx2.AsyncClient(headers=headers, timeout=30) as http,
-                Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)) as client,
-            ):
-                yield client
+            yield
         finally:
             server.should_exit = True
+
+
+@contextlib.asynccontextmanager
+async def live_connect(raw_key: str) -> AsyncIterator[Client]:
+    """A 2026-07-28 SDK client for `raw_key` against the application served by uvicorn in this loop."""
+    port = free_port()
+    headers = {"Authorization": f"Bearer {raw_key}"}
+    async with (
+        serving_on(port),
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)) as client,
+    ):
+        yield client

@@ -9,10 +9,8 @@ import re
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
-import anyio
 import httpx2
 import pytest
-import uvicorn
 from asgiref.sync import sync_to_async
 from django.test import Client as DjangoClient
 from mcp import Client
@@ -26,9 +24,8 @@ from mcp.shared.auth import (
 )
 
 from api_keys.models import ApiKey, ApiKeyKind
-from orderdesk_admin.asgi import application
 from tenants.models import AuditEvent
-from tests.mcp.live import free_port
+from tests.mcp.live import free_port, serving_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,26 +94,8 @@ async def served(settings) -> AsyncIterator[str]:
     site = f"http://127.0.0.1:{port}"
     settings.SITE_URL, settings.OAUTH_RESOURCE = site, f"{site}/mcp"
     settings.OAUTH2_PROVIDER = settings.OAUTH2_PROVIDER | {"OIDC_ISS_ENDPOINT": site}
-    server = uvicorn.Server(
-        uvicorn.Config(
-            application,
-            host="127.0.0.1",
-            port=port,
-            lifespan="on",
-            log_level="warning",
-            log_config=None,
-            proxy_headers=False,
-        )
-    )
-    async with anyio.create_task_group() as group:
-        group.start_soon(server.serve)
-        with anyio.fail_after(10):
-            while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
-                await anyio.sleep(0.01)
-        try:
-            yield site
-        finally:
-            server.should_exit = True
+    async with serving_on(port):
+        yield site
 
 
 @sync_to_async

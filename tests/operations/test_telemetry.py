@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -17,10 +14,10 @@ from kernel import telemetry
 from kernel.errors import NotFound
 from operations.registry import REGISTRY
 from operations.runner import run_operation
+from tests.helpers import run_python
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parents[2]
 ATTEMPT_ATTRIBUTES = {
     "http.request.method", "http.response.status_code", "store.id", "attempt", "error.type", "retry.reason",
 }  # fmt: skip
@@ -76,15 +73,7 @@ def test_it_is_off_and_loads_no_exporter_without_an_endpoint():
         "print('opentelemetry.exporter.otlp.proto.http' in sys.modules, telemetry._tracer is None,"
         " isinstance(telemetry.operation_span('x'), contextlib.nullcontext))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = run_python(code, env)
     assert done.stdout.split() == ["False", "True", "True"]
 
 
